@@ -1,0 +1,36 @@
+/* sk_msg: redirect each send of a tracked socket straight into its local peer's receive queue. */
+#include "lib/common.h"
+#include "lib/sock_key.h"
+
+SEC("sk_msg")
+int weir_sk_msg(struct sk_msg_md* msg) {
+  struct weir_sock_key key = {};
+  struct weir_sock_key peer_key = {};
+  weir_key_from_msg(msg, &key);
+  weir_key_reverse(&key, &peer_key);
+  __u64 size = msg->size;
+
+  struct weir_conn* conn = bpf_map_lookup_elem(&weir_conns, &key);
+  if (!conn || !(conn->flags & WEIR_CONN_PASSTHROUGH)) {
+    /* On a miss this returns SK_DROP without side effects; fall back to TCP below. */
+    if (bpf_msg_redirect_hash(msg, &weir_sockhash, &peer_key, BPF_F_INGRESS) == SK_PASS) {
+      weir_count(WEIR_CTR_MSG_REDIRECTED);
+      weir_count_n(WEIR_CTR_BYTES_REDIRECTED, size);
+      if (conn) {
+        __sync_fetch_and_add(&conn->bytes_out, size);
+        __sync_fetch_and_add(&conn->msgs_redirected, 1);
+      }
+      struct weir_conn* peer = bpf_map_lookup_elem(&weir_conns, &peer_key);
+      if (peer) {
+        __sync_fetch_and_add(&peer->bytes_in, size);
+      }
+      return SK_PASS;
+    }
+  }
+  weir_count(WEIR_CTR_MSG_PASSED);
+  if (conn) {
+    conn->flags |= WEIR_CONN_PASSTHROUGH;
+    __sync_fetch_and_add(&conn->msgs_passed, 1);
+  }
+  return SK_PASS;
+}

@@ -1,0 +1,138 @@
+/* sockops: track fast-path sockets, record original destinations, account connections. */
+#include "lib/common.h"
+#include "lib/sock_key.h"
+
+static __always_inline struct weir_traffic* weir_traffic_get(const struct weir_conn* conn) {
+  static const struct weir_traffic zero;
+  struct weir_traffic_key key = {
+      .cgroup_id = conn->cgroup_id,
+      .svc_vip4 = conn->svc_vip4,
+      .svc_port = conn->svc_port,
+      .direction = conn->direction,
+  };
+  return weir_percpu_get(&weir_traffic, &key, &zero);
+}
+
+/* Enters the socket into the sockhash and the connection table; asks for close notification. */
+static __always_inline void weir_track(struct bpf_sock_ops* skops, struct weir_sock_key* key,
+                                       const struct weir_conn* conn) {
+  if (bpf_sock_hash_update(skops, &weir_sockhash, key, BPF_ANY) != 0) {
+    weir_count(WEIR_CTR_SOCK_ADD_FAILED);
+    return;
+  }
+  bpf_map_update_elem(&weir_conns, key, conn, BPF_ANY);
+  bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
+  weir_count(WEIR_CTR_SOCK_ADDED);
+  struct weir_traffic* t = weir_traffic_get(conn);
+  if (t) {
+    t->opens += 1;
+  }
+}
+
+/* SYN about to leave: the source port is known now, so carry the original destination forward
+ * from the socket cookie to the 4-tuple the accepting side will see. */
+static __always_inline void weir_on_connect(struct bpf_sock_ops* skops) {
+  __u64 cookie = bpf_get_socket_cookie(skops);
+  struct weir_sock_orig* orig = bpf_map_lookup_elem(&weir_sock_orig, &cookie);
+  if (!orig) {
+    return;
+  }
+  struct weir_sock_key key = {};
+  weir_key_from_sockops(skops, &key);
+  struct weir_orig_dst dst = {.ip4 = orig->orig_ip4, .port = orig->orig_port};
+  bpf_map_update_elem(&weir_orig_dst, &key, &dst, BPF_ANY);
+}
+
+/* Client side established. Only connections to a local peer (an endpoint on this node, or the
+ * node proxy) can be short-circuited. */
+static __always_inline void weir_on_active(struct bpf_sock_ops* skops) {
+  __u64 cookie = bpf_get_socket_cookie(skops);
+  struct weir_sock_orig* orig = bpf_map_lookup_elem(&weir_sock_orig, &cookie);
+  if (!orig) {
+    return;
+  }
+  if (orig->dst_cgroup_id == 0 && !(orig->flags & WEIR_ORIG_TO_PROXY)) {
+    return; /* remote endpoint: plain TCP */
+  }
+  struct weir_sock_key key = {};
+  weir_key_from_sockops(skops, &key);
+  struct weir_conn conn = {
+      .cgroup_id = orig->cgroup_id,
+      .peer_cgroup_id = orig->dst_cgroup_id,
+      .opened_ns = bpf_ktime_get_ns(),
+      .svc_vip4 = orig->orig_ip4,
+      .svc_port = orig->orig_port,
+      .direction = WEIR_DIR_OUTBOUND,
+  };
+  weir_track(skops, &key, &conn);
+}
+
+/* Server side established: tracked only when the client end is a tracked local socket. */
+static __always_inline void weir_on_passive(struct bpf_sock_ops* skops) {
+  struct weir_sock_key key = {};
+  struct weir_sock_key peer_key = {};
+  weir_key_from_sockops(skops, &key);
+  weir_key_reverse(&key, &peer_key);
+  struct weir_conn* peer = bpf_map_lookup_elem(&weir_conns, &peer_key);
+  if (!peer) {
+    return;
+  }
+  struct weir_conn conn = {
+      .cgroup_id = peer->peer_cgroup_id,
+      .peer_cgroup_id = peer->cgroup_id,
+      .opened_ns = bpf_ktime_get_ns(),
+      .svc_vip4 = peer->svc_vip4,
+      .svc_port = peer->svc_port,
+      .direction = WEIR_DIR_INBOUND,
+  };
+  weir_track(skops, &key, &conn);
+}
+
+static __always_inline void weir_on_close(struct bpf_sock_ops* skops) {
+  struct weir_sock_key key = {};
+  weir_key_from_sockops(skops, &key);
+  __u64 cookie = bpf_get_socket_cookie(skops);
+  bpf_map_delete_elem(&weir_sock_orig, &cookie);
+  bpf_map_delete_elem(&weir_orig_dst, &key);
+  struct weir_conn* conn = bpf_map_lookup_elem(&weir_conns, &key);
+  if (!conn) {
+    return;
+  }
+  struct weir_traffic* t = weir_traffic_get(conn);
+  if (t) {
+    t->closes += 1;
+    t->bytes_out += conn->bytes_out;
+    t->bytes_in += conn->bytes_in;
+    t->msgs_redirected += conn->msgs_redirected;
+    t->msgs_passed += conn->msgs_passed;
+    t->duration_ns += bpf_ktime_get_ns() - conn->opened_ns;
+  }
+  bpf_map_delete_elem(&weir_conns, &key);
+  weir_count(WEIR_CTR_SOCK_CLOSED);
+}
+
+SEC("sockops")
+int weir_sockops(struct bpf_sock_ops* skops) {
+  if (skops->family != AF_INET) {
+    return WEIR_SOCKOPS_OK;
+  }
+  switch (skops->op) {
+    case BPF_SOCK_OPS_TCP_CONNECT_CB:
+      weir_on_connect(skops);
+      break;
+    case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+      weir_on_active(skops);
+      break;
+    case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+      weir_on_passive(skops);
+      break;
+    case BPF_SOCK_OPS_STATE_CB:
+      if (skops->args[1] == BPF_TCP_CLOSE) {
+        weir_on_close(skops);
+      }
+      break;
+    default:
+      break;
+  }
+  return WEIR_SOCKOPS_OK;
+}
