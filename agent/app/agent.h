@@ -1,0 +1,58 @@
+#pragma once
+
+// weir-agent: loads the kernel programs, keeps the maps equal to the node's desired state from a
+// source, and serves /metrics, /ready and /live.
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "agent/loader/loader.h"
+#include "agent/metrics/fastpath_metrics.h"
+#include "agent/source/source.h"
+#include "agent/sync/syncer.h"
+#include "common/base/result.h"
+
+namespace weir::admin {
+class Server;
+}
+
+namespace weir::agent::app {
+
+struct Options {
+  std::string configDir;
+  std::string node;
+  std::string cgroupRoot;  // empty: the cgroup v2 mount
+  std::string bpffsDir = "/sys/fs/bpf/weir";
+  std::string admin = "127.0.0.1:4192";
+  std::string proxy;  // node proxy outbound listener "IP:PORT"; empty: no proxy on this node
+};
+
+// Parses "10.0.0.1:4140" into network-order address and host-order port.
+Result<std::pair<uint32_t, uint16_t>> parseIpv4Endpoint(const std::string& text);
+
+class Agent : public source::StateSink {
+ public:
+  static Result<std::unique_ptr<Agent>> start(const Options& options);
+  ~Agent() override;
+
+  // Runs the source until stop(). Blocks.
+  Status run();
+  void stop();
+
+  void apply(const state::DesiredState& desired) override;
+  void reject(const std::vector<std::string>& errors) override;
+
+ private:
+  Agent() = default;
+  Options options_;
+  std::unique_ptr<loader::Loader> loader_;
+  std::unique_ptr<sync::Syncer> syncer_;
+  std::unique_ptr<source::Source> source_;
+  std::unique_ptr<admin::Server> admin_;
+  metrics::MapFds metricFds_;
+  metrics::AgentCounters counters_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace weir::agent::app

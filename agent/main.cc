@@ -1,0 +1,83 @@
+// weir-agent: the per-node daemon that loads weir's kernel programs and keeps their maps equal to
+// the node's desired state.
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "agent/app/agent.h"
+#include "common/base/log.h"
+#include "common/sys/mountinfo.h"
+
+int main(int argc, char** argv) {
+  weir::agent::app::Options options;
+  bool uninstall = false;
+  std::string logLevel = "info";
+
+  CLI::App cli{"weir-agent: loads weir's eBPF programs and syncs their maps"};
+  cli.add_option("--config-dir", options.configDir,
+                 "directory of YAML (Services, ExternalWorkloads) to follow (host mode)");
+  cli.add_option("--node", options.node, "this node's name (ExternalWorkload weir.io/node)");
+  cli.add_option("--cgroup-root", options.cgroupRoot,
+                 "cgroup v2 directory to attach to (default: the cgroup v2 mount)");
+  cli.add_option("--bpffs-dir", options.bpffsDir, "where maps and links are pinned")
+      ->capture_default_str();
+  cli.add_option("--admin", options.admin, "admin HTTP address (/metrics, /ready, /live)")
+      ->capture_default_str();
+  cli.add_option("--proxy", options.proxy,
+                 "node proxy outbound listener IP:PORT (services needing L7 are steered there)");
+  cli.add_flag("--uninstall", uninstall, "detach and unpin everything, then exit");
+  cli.add_option("--log-level", logLevel, "trace, debug, info, warn, error")->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+  weir::setLogLevel(logLevel);
+  auto log = weir::logger("agent");
+
+  if (uninstall) {
+    std::string root = options.cgroupRoot;
+    if (root.empty()) {
+      auto mount = weir::sys::findCgroup2Mount();
+      root = mount ? mount.value() : std::string();
+    }
+    auto st = weir::agent::loader::Loader::uninstall({options.bpffsDir, root});
+    if (!st) {
+      log->error("uninstall failed error=\"{}\"", st.error().str());
+      return 1;
+    }
+    return 0;
+  }
+  if (options.configDir.empty() || options.node.empty()) {
+    std::fprintf(stderr, "weir-agent: --config-dir and --node are required\n%s",
+                 cli.help().c_str());
+    return 2;
+  }
+
+  // Signals are taken by one thread with sigwait so shutdown runs outside a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto agent = weir::agent::app::Agent::start(options);
+  if (!agent) {
+    log->error("start failed error=\"{}\"", agent.error().str());
+    return 1;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log->info("signal received signal={}; exiting, kernel programs stay attached", sig);
+    agent.value()->stop();
+  });
+  auto st = agent.value()->run();
+  if (!st) {
+    log->error("source failed error=\"{}\"", st.error().str());
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    return 1;
+  }
+  waiter.join();
+  return 0;
+}

@@ -1,0 +1,236 @@
+#include "common/config/loader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include "common/base/fd.h"
+#include "common/base/log.h"
+#include "common/base/result.h"
+#include "common/config/document.h"
+#include "common/config/kinds.h"
+#include "common/config/parse.h"
+#include "common/config/validate.h"
+
+namespace weir::config {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void skip(LoadResult& result, SourceRef src, std::string object) {
+  result.skipped.push_back(
+      Diagnostic{std::move(src), std::move(object), "", "not used by weir"}.str());
+}
+
+void fileError(LoadResult& result, const std::string& file, int line, std::string reason) {
+  result.errors.push_back(Diagnostic{SourceRef{file, line}, "", "", std::move(reason)});
+}
+
+std::string fullApiVersion(const KnownKind& known) {
+  return known.group.empty() ? std::string(known.version)
+                             : std::string(known.group) + "/" + std::string(known.version);
+}
+
+// Reads apiVersion and kind; on success the document's object is named "Kind/name".
+const KnownKind* classify(Document& doc) {
+  const YAML::Node& root = doc.root();
+  YAML::Node kindNode = child(root, "kind");
+  YAML::Node apiNode = child(root, "apiVersion");
+  std::string kind;
+  std::string apiVersion;
+  YAML::Node name = child(child(root, "metadata"), "name");
+  readString(doc, kindNode, "kind", kind);
+  doc.setObject(objectName(kind, name.IsScalar() ? name.Scalar() : ""));
+  readString(doc, apiNode, "apiVersion", apiVersion);
+  if (!present(apiNode) || (apiNode.IsScalar() && apiVersion.empty())) {
+    doc.fail(apiNode, "apiVersion", "required");
+  }
+  if (!present(kindNode) || (kindNode.IsScalar() && kind.empty())) {
+    doc.fail(kindNode, "kind", "required");
+  }
+  if (!doc.clean()) {
+    return nullptr;
+  }
+  const KnownKind* known = findKind(apiVersion, kind);
+  if (known == nullptr) {
+    doc.fail(kindNode, "kind",
+             "unknown kind " + quote(kind) + " (apiVersion " + quote(apiVersion) + ")");
+  } else if (!known->version.empty() && versionOf(apiVersion) != known->version) {
+    doc.fail(apiNode, "apiVersion",
+             "must be " + quote(fullApiVersion(*known)) + " for " + kind + ", got " +
+                 quote(apiVersion));
+    return nullptr;
+  }
+  return known;
+}
+
+void loadDocument(const std::string& file, const YAML::Node& root, ModelBuilder& builder,
+                  LoadResult& result) {
+  if (root.IsNull()) {
+    return;  // an empty document, e.g. between two "---"
+  }
+  Document doc(file, root, result.errors);
+  if (!root.IsMap()) {
+    doc.fail(root, "", "document must be a mapping, got " + describe(root));
+    return;
+  }
+  if (!present(child(root, "kind")) && !present(child(root, "apiVersion")) &&
+      present(child(root, "groups"))) {
+    skip(result, doc.src(), "Prometheus rules");
+    return;
+  }
+  const KnownKind* known = classify(doc);
+  if (known == nullptr) {
+    return;
+  }
+  switch (known->handling) {
+    case KindHandling::kSkip:
+      skip(result, doc.src(), doc.object());
+      return;
+    case KindHandling::kService:
+      checkDuplicateKeys(doc);
+      if (auto parsed = parseService(doc)) {
+        builder.add(std::move(*parsed), result.errors);
+      }
+      return;
+    case KindHandling::kExternalWorkload:
+      checkDuplicateKeys(doc);
+      if (auto parsed = parseWorkload(doc)) {
+        builder.add(std::move(*parsed), result.errors);
+      }
+      return;
+  }
+}
+
+void loadText(std::string_view text, const std::string& file, ModelBuilder& builder,
+              LoadResult& result) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    fileError(result, file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "malformed YAML: " + e.msg);
+    return;
+  }
+  for (const YAML::Node& root : docs) {
+    // The readers never index a non-mapping nor mark a missing node, so yaml-cpp should not
+    // throw here; if it does, the document is rejected rather than the process.
+    try {
+      loadDocument(file, root, builder, result);
+    } catch (const YAML::Exception& e) {
+      fileError(result, file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                "cannot read document: " + e.msg);
+    }
+  }
+}
+
+Result<std::string> readFile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return osError(errno, "cannot open");
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return osError(errno, "cannot read");
+    }
+    if (n == 0) {
+      return out;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Editor swap files, backups and hidden files are never configuration.
+bool isConfigFileName(const std::string& name) {
+  if (name.empty() || name.front() == '.' || name.front() == '#' || name.back() == '~') {
+    return false;
+  }
+  for (std::string_view ext : {".yaml", ".yml", ".json"}) {
+    if (name.size() > ext.size() && name.ends_with(ext)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The files `path` names: itself, or the configuration files directly in it, sorted.
+std::vector<std::string> listFiles(const std::string& path, LoadResult& result) {
+  std::error_code ec;
+  fs::file_status status = fs::status(path, ec);
+  if (ec) {
+    fileError(result, path, 0, "cannot open: " + ec.message());
+    return {};
+  }
+  if (!fs::is_directory(status)) {
+    return {path};
+  }
+  std::vector<std::string> files;
+  fs::directory_iterator it(path, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code entryEc;
+    if (isConfigFileName(it->path().filename().string()) &&
+        !fs::is_directory(fs::status(it->path(), entryEc))) {
+      files.push_back(it->path().string());
+    }
+  }
+  if (ec) {
+    fileError(result, path, 0, "cannot list: " + ec.message());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+LoadResult parseText(std::string_view yaml, const std::string& file) {
+  LoadResult result;
+  ModelBuilder builder;
+  try {
+    loadText(yaml, file, builder, result);
+  } catch (const std::exception& e) {  // bad_alloc and the like: never out of the library
+    fileError(result, file, 0, std::string("cannot load: ") + e.what());
+  }
+  result.model = std::move(builder).finish();
+  return result;
+}
+
+LoadResult loadPath(const std::string& path) {
+  LoadResult result;
+  ModelBuilder builder;
+  size_t fileCount = 0;
+  try {
+    for (const std::string& file : listFiles(path, result)) {
+      std::error_code ec;
+      if (fs::file_status status = fs::status(file, ec); !ec && !fs::is_regular_file(status)) {
+        fileError(result, file, 0, "not a regular file");
+        continue;
+      }
+      Result<std::string> text = readFile(file);
+      if (!text.ok()) {
+        fileError(result, file, 0, text.error().str());
+        continue;
+      }
+      ++fileCount;
+      loadText(*text, file, builder, result);
+    }
+  } catch (const std::exception& e) {
+    fileError(result, path, 0, std::string("cannot load: ") + e.what());
+  }
+  result.model = std::move(builder).finish();
+  logger("config")->info(
+      "config_loaded path={} files={} services={} workloads={} skipped={} errors={}", path,
+      fileCount, result.model.services.size(), result.model.workloads.size(),
+      result.skipped.size(), result.errors.size());
+  return result;
+}
+
+}  // namespace weir::config

@@ -1,0 +1,194 @@
+# Shared helpers for weir's e2e tests: simulated nodes as network namespaces, workloads as
+# processes in their own cgroups, real weir-agent binaries. Everything a test creates is named
+# after WEIR_E2E_ID and removed by `e2e_cleanup`, which runs on exit even when the test fails.
+#
+# Sourced by tests/e2e/*.sh with BIN_DIR set to the build's bin directory.
+
+set -euo pipefail
+
+WEIR_E2E_ID="we$$"
+E2E_TMP=$(mktemp -d "/tmp/weir-e2e.XXXXXX")
+E2E_PIDS=()
+E2E_NETNS=()
+E2E_AGENTS=()   # "node bpffs_dir cgroup_root" triples for uninstall on cleanup
+FAILURES=0
+PASSES=0
+
+: "${BIN_DIR:?BIN_DIR must point at the bin directory of a build}"
+AGENT="$BIN_DIR/weir-agent"
+ECHO_APP="$BIN_DIR/weir-echo"
+
+cgroup2_mount() {
+  awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
+    /proc/self/mountinfo | \
+    awk '$0 == "/sys/fs/cgroup" { best = $0 } { if (!first) first = $0 } END { print best ? best : first }'
+}
+CGROUP_MOUNT=$(cgroup2_mount)
+CGROUP_TOP="$CGROUP_MOUNT/$WEIR_E2E_ID"
+BPFFS_TOP="/sys/fs/bpf/$WEIR_E2E_ID"
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+pass() { PASSES=$((PASSES + 1)); log "PASS $*"; }
+fail() { FAILURES=$((FAILURES + 1)); log "FAIL $*"; }
+
+# expect DESCRIPTION COMMAND...: the command must succeed.
+expect() {
+  local what="$1"; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+require_root() {
+  if [[ $EUID -ne 0 ]]; then
+    echo "e2e tests need root" >&2
+    exit 77   # ctest SKIP_RETURN_CODE; tools/test fails a skip when it runs as root
+  fi
+}
+
+e2e_cleanup() {
+  local rc=$?
+  set +e
+  for pid in "${E2E_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  for pid in "${E2E_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for entry in "${E2E_AGENTS[@]}"; do
+    read -r _node dir root <<<"$entry"
+    "$AGENT" --uninstall --bpffs-dir "$dir" --cgroup-root "$root" --log-level warn 2>/dev/null
+  done
+  if [[ -d "$CGROUP_TOP" ]]; then
+    # Kill whatever is left in our cgroups, deepest first, then remove them.
+    find "$CGROUP_TOP" -name cgroup.procs | while read -r procs; do
+      while read -r p; do kill -9 "$p" 2>/dev/null; done <"$procs"
+    done
+    sleep 0.2
+    find "$CGROUP_TOP" -depth -type d -exec rmdir {} \; 2>/dev/null
+  fi
+  rm -rf "$BPFFS_TOP" 2>/dev/null
+  for ns in "${E2E_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  rm -rf "$E2E_TMP"
+  exit "$rc"
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' INT TERM
+
+mount_bpffs() {
+  mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+}
+
+# make_node NAME: a network namespace with loopback up and no route off the machine.
+make_node() {
+  local ns="$WEIR_E2E_ID-$1"
+  ip netns add "$ns"
+  E2E_NETNS+=("$ns")
+  ip -n "$ns" link set lo up
+  mkdir -p "$CGROUP_TOP/$1"
+}
+
+node_ns() { echo "$WEIR_E2E_ID-$1"; }
+node_cgroup() { echo "$CGROUP_TOP/$1"; }
+node_bpffs() { echo "$BPFFS_TOP/$1"; }
+
+# in_node NODE CMD...: runs CMD in the node's network namespace. nsenter, not `ip netns exec`,
+# which remounts /sys and would hide the bpffs pins.
+in_node() {
+  local ns; ns=$(node_ns "$1"); shift
+  nsenter --net="/run/netns/$ns" "$@"
+}
+
+# add_ip NODE CIDR: a workload address on the node's loopback.
+add_ip() { ip -n "$(node_ns "$1")" addr add "$2" dev lo; }
+
+# link_nodes A B IP_A IP_B: a veth pair between two nodes on 10.0.0.0/24-style addresses.
+link_nodes() {
+  local a="$1" b="$2" ipa="$3" ipb="$4"
+  ip link add "v$WEIR_E2E_ID$a" type veth peer name "v$WEIR_E2E_ID$b"
+  ip link set "v$WEIR_E2E_ID$a" netns "$(node_ns "$a")"
+  ip link set "v$WEIR_E2E_ID$b" netns "$(node_ns "$b")"
+  ip -n "$(node_ns "$a")" addr add "$ipa/24" dev "v$WEIR_E2E_ID$a"
+  ip -n "$(node_ns "$b")" addr add "$ipb/24" dev "v$WEIR_E2E_ID$b"
+  ip -n "$(node_ns "$a")" link set "v$WEIR_E2E_ID$a" up
+  ip -n "$(node_ns "$b")" link set "v$WEIR_E2E_ID$b" up
+}
+
+# workload_cgroup NODE NAME: creates the workload's cgroup, prints its path.
+workload_cgroup() {
+  local dir="$CGROUP_TOP/$1/$2"
+  mkdir -p "$dir"
+  echo "$dir"
+}
+
+# run_in NODE CGROUP_NAME CMD...: runs CMD in the node's netns inside the workload's cgroup.
+# Foreground; its output is the command's.
+run_in() {
+  local node="$1" cg="$2"; shift 2
+  local dir; dir=$(workload_cgroup "$node" "$cg")
+  in_node "$node" sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@"
+}
+
+# start_in NODE CGROUP_NAME LOGNAME CMD...: like run_in, in the background. Sets LAST_PID (not
+# printed: a command substitution would run it in a subshell that forgets the pid).
+start_in() {
+  local node="$1" cg="$2" name="$3"; shift 3
+  local dir; dir=$(workload_cgroup "$node" "$cg")
+  # nsenter itself goes to the background (not a shell function, whose $! would be a subshell),
+  # and execs the workload: LAST_PID is the workload's pid.
+  nsenter --net="/run/netns/$(node_ns "$node")" sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' \
+    "$dir" "$@" >"$E2E_TMP/$name.log" 2>&1 &
+  LAST_PID=$!
+  E2E_PIDS+=("$LAST_PID")
+}
+
+# start_agent NODE CONFIG_DIR [extra args]: weir-agent scoped to the node's cgroup subtree and
+# bpffs dir, running in the node's netns (admin on the node's 127.0.0.1:4192). Sets LAST_PID and
+# returns once the agent is ready.
+start_agent() {
+  local node="$1" dir="$2"; shift 2
+  local cg; cg=$(node_cgroup "$node")
+  local fs; fs=$(node_bpffs "$node")
+  E2E_AGENTS+=("$node $fs $cg")
+  nsenter --net="/run/netns/$(node_ns "$node")" "$AGENT" --config-dir "$dir" --node "$node" \
+    --cgroup-root "$cg" --bpffs-dir "$fs" "$@" >>"$E2E_TMP/agent-$node.log" 2>&1 &
+  LAST_PID=$!
+  E2E_PIDS+=("$LAST_PID")
+  wait_for "agent $node ready" 10 in_node "$node" curl -sf -o /dev/null http://127.0.0.1:4192/ready
+}
+
+# start_bg NODE LOGNAME CMD...: a process in the node's netns (no cgroup), in the background.
+# Sets LAST_PID to the process itself.
+start_bg() {
+  local node="$1" name="$2"; shift 2
+  nsenter --net="/run/netns/$(node_ns "$node")" "$@" >"$E2E_TMP/$name.log" 2>&1 &
+  LAST_PID=$!
+  E2E_PIDS+=("$LAST_PID")
+}
+
+# wait_for DESCRIPTION SECONDS CMD...: polls CMD every 0.1 s; fails the test on timeout.
+wait_for() {
+  local what="$1" secs="$2"; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "timeout waiting for $what"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# metric NODE SERIES_REGEX: sums the values of matching series from the node agent's /metrics.
+metric() {
+  in_node "$1" curl -sf http://127.0.0.1:4192/metrics | \
+    awk -v re="$2" '$0 !~ /^#/ && $1 ~ re { sum += $NF } END { printf "%.0f\n", sum }'
+}
+
+# dump_map NODE MAP: bpftool's JSON dump of a pinned map.
+dump_map() { bpftool -j map dump pinned "$(node_bpffs "$1")/$2"; }
+
+json_field() { # json_field JSON FIELD -> value (strings unquoted)
+  sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" <<<"$1" | tr -d '"'
+}
+
+finish() {
+  log "$PASSES passed, $FAILURES failed"
+  echo "$PASSES passed, $FAILURES failed"
+  [[ $FAILURES -eq 0 ]]
+}

@@ -1,0 +1,67 @@
+#include "tools/cli/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "common/base/log.h"
+
+namespace weir::cli {
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+int runCheck(bool pre, const std::string& output, std::ostream& out, std::ostream& err,
+             const std::vector<Check>& preChecks) {
+  if (!pre) {
+    err << "weir check: only the pre-installation checks exist so far; run `weir check --pre`\n";
+    return kUsageError;
+  }
+  std::vector<CheckOutcome> outcomes = runChecks(preChecks);
+  if (output == "json") {
+    out << renderJson(outcomes).dump(2) << '\n';
+  } else {
+    renderText(outcomes, out);
+  }
+  return exitCode(outcomes);
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        const std::vector<Check>& preChecks) {
+  CLI::App app{"weir: an eBPF service mesh that speaks Linkerd's configuration", "weir"};
+  std::string logLevel = "info";
+  app.add_option("--log-level", logLevel, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  CLI::App* version = app.add_subcommand("version", "Print the weir version");
+  bool shortVersion = false;
+  version->add_flag("--short", shortVersion, "Print only the version number");
+
+  CLI::App* check = app.add_subcommand("check", "Check whether this host can run weir");
+  bool pre = false;
+  std::string output = "table";
+  check->add_flag("--pre", pre, "Run the pre-installation checks");
+  check->add_option("-o,--output", output, "Output format: table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : kUsageError;
+  }
+  setLogLevel(logLevel);
+
+  if (version->parsed()) {
+    out << (shortVersion ? "" : "weir version ") << WEIR_VERSION << '\n';
+    return 0;
+  }
+  if (check->parsed()) {
+    return runCheck(pre, output, out, err, preChecks);
+  }
+  err << app.help();
+  return kUsageError;
+}
+
+}  // namespace weir::cli
