@@ -7,43 +7,50 @@ namespace weir::config {
 
 namespace {
 
-// Bounds the duplicate-key walk: aliases can make a small text a huge tree.
-constexpr int kMaxNodes = 100000;
-
 bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-void walkKeys(Document& doc, const YAML::Node& node, const std::string& path, int& budget) {
-  if (--budget < 0) {
+// Bounds for the duplicate-key walk: aliases can make a small text a huge (or deep) tree.
+struct KeyWalk {
+  int nodesLeft = 100000;
+  int depthLeft = 64;
+  bool found = false;  // one duplicate is reported; the first makes the document invalid anyway
+
+  bool done() const { return found || nodesLeft < 0; }
+};
+
+void walkKeys(Document& doc, const YAML::Node& node, const std::string& path, KeyWalk& walk) {
+  if (--walk.nodesLeft < 0 || walk.depthLeft == 0) {
     return;
   }
+  --walk.depthLeft;
   if (node.IsSequence()) {
-    for (size_t i = 0; i < node.size() && budget >= 0; ++i) {
-      walkKeys(doc, node[i], indexed(path, i), budget);
+    for (size_t i = 0; i < node.size() && !walk.done(); ++i) {
+      walkKeys(doc, node[i], indexed(path, i), walk);
     }
-    return;
-  }
-  if (!node.IsMap()) {
-    return;
-  }
-  std::set<std::string> seen;
-  for (auto it = node.begin(); it != node.end() && budget >= 0; ++it) {
-    std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-    std::string keyPath = path.empty() ? key : path + "." + key;
-    if (it->first.IsScalar() && !seen.insert(key).second) {
-      doc.fail(it->first, keyPath, "duplicate key");
+  } else if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end() && !walk.done(); ++it) {
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+      std::string keyPath = path.empty() ? key : path + "." + key;
+      if (it->first.IsScalar() && !seen.insert(key).second) {
+        doc.fail(it->first, keyPath, "duplicate key");
+        walk.found = true;
+      } else {
+        walkKeys(doc, it->second, keyPath, walk);
+      }
     }
-    walkKeys(doc, it->second, keyPath, budget);
   }
+  ++walk.depthLeft;
 }
 
 }  // namespace
 
 SourceRef Document::at(const YAML::Node& node) const {
   if (node.IsDefined() && node.Mark().line >= 0) {
-    return SourceRef{file_, node.Mark().line + 1};
+    return SourceRef{file_, firstLine_ + node.Mark().line + 1};
   }
   if (root_.IsDefined() && root_.Mark().line >= 0) {
-    return SourceRef{file_, root_.Mark().line + 1};
+    return SourceRef{file_, firstLine_ + root_.Mark().line + 1};
   }
   return SourceRef{file_, 0};
 }
@@ -253,11 +260,8 @@ std::string ianaServiceNameReason(std::string_view text) {
 }
 
 void checkDuplicateKeys(Document& doc) {
-  int budget = kMaxNodes;
-  walkKeys(doc, doc.root(), "", budget);
-  if (budget < 0) {
-    doc.fail(doc.root(), "", "document has more than " + std::to_string(kMaxNodes) + " nodes");
-  }
+  KeyWalk walk;
+  walkKeys(doc, doc.root(), "", walk);
 }
 
 void readMetadata(Document& doc, Metadata& out) {

@@ -21,8 +21,9 @@ namespace weir::config {
 // The document being read: each Diagnostic it records carries its file and object.
 class Document {
  public:
-  Document(std::string file, YAML::Node root, std::vector<Diagnostic>& errors)
-      : file_(std::move(file)), root_(std::move(root)), errors_(errors) {}
+  // `firstLine`: the 0-based line in `file` where the text yaml-cpp parsed for `root` starts.
+  Document(std::string file, YAML::Node root, int firstLine, std::vector<Diagnostic>& errors)
+      : file_(std::move(file)), root_(std::move(root)), firstLine_(firstLine), errors_(errors) {}
 
   const YAML::Node& root() const { return root_; }
   const std::string& file() const { return file_; }
@@ -40,6 +41,7 @@ class Document {
  private:
   std::string file_;
   YAML::Node root_;
+  int firstLine_ = 0;
   std::string object_;
   std::vector<Diagnostic>& errors_;
   int failures_ = 0;

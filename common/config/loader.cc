@@ -13,6 +13,7 @@
 #include "common/config/document.h"
 #include "common/config/kinds.h"
 #include "common/config/parse.h"
+#include "common/config/split.h"
 #include "common/config/validate.h"
 
 namespace weir::config {
@@ -68,12 +69,9 @@ const KnownKind* classify(Document& doc) {
   return known;
 }
 
-void loadDocument(const std::string& file, const YAML::Node& root, ModelBuilder& builder,
-                  LoadResult& result) {
-  if (root.IsNull()) {
-    return;  // an empty document, e.g. between two "---"
-  }
-  Document doc(file, root, result.errors);
+void loadDocument(const std::string& file, const YAML::Node& root, int firstLine,
+                  ModelBuilder& builder, LoadResult& result) {
+  Document doc(file, root, firstLine, result.errors);
   if (!root.IsMap()) {
     doc.fail(root, "", "document must be a mapping, got " + describe(root));
     return;
@@ -108,21 +106,30 @@ void loadDocument(const std::string& file, const YAML::Node& root, ModelBuilder&
 
 void loadText(std::string_view text, const std::string& file, ModelBuilder& builder,
               LoadResult& result) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    fileError(result, file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "malformed YAML: " + e.msg);
-    return;
-  }
-  for (const YAML::Node& root : docs) {
+  for (const TextDocument& piece : splitDocuments(text)) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(piece.text));
+    } catch (const YAML::Exception& e) {
+      fileError(result, file, piece.firstLine + std::max(e.mark.line, 0) + 1,
+                "malformed YAML: " + e.msg);
+      continue;
+    }
+    if (root.IsNull()) {
+      // An empty document, or text yaml-cpp gave up on without a word (",\"a").
+      int content = firstContentLine(piece.text);
+      if (content >= 0 && !isNullLiteral(piece.text)) {
+        fileError(result, file, piece.firstLine + content + 1,
+                  "malformed YAML: no document could be read");
+      }
+      continue;
+    }
     // The readers never index a non-mapping nor mark a missing node, so yaml-cpp should not
     // throw here; if it does, the document is rejected rather than the process.
     try {
-      loadDocument(file, root, builder, result);
+      loadDocument(file, root, piece.firstLine, builder, result);
     } catch (const YAML::Exception& e) {
-      fileError(result, file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                "cannot read document: " + e.msg);
+      fileError(result, file, piece.firstLine + 1, "cannot read document: " + e.msg);
     }
   }
 }

@@ -4,7 +4,7 @@
 # path: bytes intact and in order both ways, half-close seen, no payload on the wire, counters
 # growing; an unmeshed process is not rewritten; kill -9 of the agent mid-transfer disturbs
 # nothing; --uninstall returns the node to plain TCP.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../../../tools/lib/simnode.sh"
 require_root
 mount_bpffs
 
@@ -99,7 +99,7 @@ closes=$(metric n1 'tcp_close_total\{.*direction="inbound"')
 expect "tcp_close_total counts the server side close ($closes)" test "$closes" -ge 1
 connects=$(metric n1 'weir_service_connects_total\{.*dst_service="web".*result="endpoint"')
 expect "per-service connects counted ($connects)" test "$connects" -ge 1
-conns=$(dump_map n1 weir_conns | grep -c '"cgroup_id"' || true)
+conns=$(dump_map n1 weir_conns | grep -o '"cgroup_id"' | wc -l || true)
 expect "closed connections left weir_conns ($conns entries)" test "$conns" -eq 0
 
 # --- an unmeshed process dialling the VIP is untouched: no route, ENETUNREACH

@@ -1,8 +1,10 @@
-# Shared helpers for weir's e2e tests: simulated nodes as network namespaces, workloads as
-# processes in their own cgroups, real weir-agent binaries. Everything a test creates is named
-# after WEIR_E2E_ID and removed by `e2e_cleanup`, which runs on exit even when the test fails.
+# Simulated nodes for weir's e2e tests, benchmarks and demo: nodes are network namespaces (no route
+# off the machine, so a missed VIP rewrite fails with ENETUNREACH), workloads are processes in
+# their own cgroups, agents are the real weir-agent binary scoped to their node's cgroup subtree
+# and bpffs dir. Everything created is named after WEIR_E2E_ID and removed by `e2e_cleanup`,
+# which runs on exit even when the caller fails.
 #
-# Sourced by tests/e2e/*.sh with BIN_DIR set to the build's bin directory.
+# Sourced with BIN_DIR set to the build's bin directory.
 
 set -euo pipefail
 
@@ -48,6 +50,13 @@ require_root() {
 e2e_cleanup() {
   local rc=$?
   set +e
+  if [[ $rc -ne 0 ]]; then
+    for f in "$E2E_TMP"/agent-*.log; do
+      [[ -f "$f" ]] || continue
+      log "--- last lines of $(basename "$f")"
+      tail -n 20 "$f" >&2
+    done
+  fi
   for pid in "${E2E_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
   for pid in "${E2E_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
   for entry in "${E2E_AGENTS[@]}"; do
@@ -64,7 +73,7 @@ e2e_cleanup() {
   fi
   rm -rf "$BPFFS_TOP" 2>/dev/null
   for ns in "${E2E_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$E2E_TMP"
+  [[ -n "${WEIR_E2E_KEEP:-}" ]] && log "kept $E2E_TMP" || rm -rf "$E2E_TMP"
   exit "$rc"
 }
 trap e2e_cleanup EXIT
