@@ -128,8 +128,7 @@ bool readList(Document& doc, const YAML::Node& node, const std::string& field) {
   return true;
 }
 
-bool readString(Document& doc, const YAML::Node& node, const std::string& field,
-                std::string& out) {
+bool readString(Document& doc, const YAML::Node& node, const std::string& field, std::string& out) {
   if (!present(node)) {
     return false;
   }
@@ -167,8 +166,7 @@ bool readStringMap(Document& doc, const YAML::Node& node, const std::string& fie
   return ok;
 }
 
-std::optional<std::string> checkInt(std::string_view text, int64_t lo, int64_t hi,
-                                    int64_t& out) {
+std::optional<std::string> checkInt(std::string_view text, int64_t lo, int64_t hi, int64_t& out) {
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   std::string range = "must be between " + std::to_string(lo) + " and " + std::to_string(hi);

@@ -68,8 +68,7 @@ bool readList(Document& doc, const YAML::Node& node, const std::string& field);
 
 // Scalar readers: true with `out` set when present and valid; false when absent (nothing
 // recorded) or invalid (a Diagnostic recorded).
-bool readString(Document& doc, const YAML::Node& node, const std::string& field,
-                std::string& out);
+bool readString(Document& doc, const YAML::Node& node, const std::string& field, std::string& out);
 bool readStringMap(Document& doc, const YAML::Node& node, const std::string& field,
                    std::map<std::string, std::string>& out);
 bool readPort(Document& doc, const YAML::Node& node, const std::string& field, uint16_t& out);
@@ -79,8 +78,8 @@ bool readProtocol(Document& doc, const YAML::Node& node, const std::string& fiel
 // Text checks.
 // Empty when `text` is an integer in [lo, hi] (stored in `out`), else the reason.
 std::optional<std::string> checkInt(std::string_view text, int64_t lo, int64_t hi, int64_t& out);
-bool isDnsLabel(std::string_view text);          // RFC 1123 label, as Kubernetes names
-bool isIanaServiceName(std::string_view text);   // Kubernetes' named-port rule
+bool isDnsLabel(std::string_view text);         // RFC 1123 label, as Kubernetes names
+bool isIanaServiceName(std::string_view text);  // Kubernetes' named-port rule
 std::string dnsLabelReason(std::string_view text);
 std::string ianaServiceNameReason(std::string_view text);
 

@@ -61,9 +61,9 @@ const KnownKind* classify(Document& doc) {
     doc.fail(kindNode, "kind",
              "unknown kind " + quote(kind) + " (apiVersion " + quote(apiVersion) + ")");
   } else if (!known->version.empty() && versionOf(apiVersion) != known->version) {
-    doc.fail(apiNode, "apiVersion",
-             "must be " + quote(fullApiVersion(*known)) + " for " + kind + ", got " +
-                 quote(apiVersion));
+    doc.fail(
+        apiNode, "apiVersion",
+        "must be " + quote(fullApiVersion(*known)) + " for " + kind + ", got " + quote(apiVersion));
     return nullptr;
   }
   return known;
@@ -235,8 +235,8 @@ LoadResult loadPath(const std::string& path) {
   result.model = std::move(builder).finish();
   logger("config")->info(
       "config_loaded path={} files={} services={} workloads={} skipped={} errors={}", path,
-      fileCount, result.model.services.size(), result.model.workloads.size(),
-      result.skipped.size(), result.errors.size());
+      fileCount, result.model.services.size(), result.model.workloads.size(), result.skipped.size(),
+      result.errors.size());
   return result;
 }
 

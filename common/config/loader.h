@@ -10,8 +10,8 @@
 //
 // Contract: a load either succeeds whole (ok()) or is rejected. When ok() is false the caller
 // must keep its last good Model in force and report `errors`; `model` then holds only the objects
-// that were valid on their own and must not be applied. Nothing here throws: YAML and I/O errors
-// come back as Diagnostics.
+// that were valid and did not clash with an earlier one, and must not be applied. Nothing here
+// throws: YAML and I/O errors come back as Diagnostics.
 
 #include <string>
 #include <string_view>

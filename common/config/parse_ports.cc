@@ -24,8 +24,8 @@ std::vector<PortEntry> readPortList(Document& doc, const YAML::Node& spec, PortN
     }
     YAML::Node name = child(entry.item, "name");
     if (readString(doc, name, field + ".name", entry.name) && !entry.name.empty()) {
-      bool valid = names == PortNames::kDnsLabel ? isDnsLabel(entry.name)
-                                                 : isIanaServiceName(entry.name);
+      bool valid =
+          names == PortNames::kDnsLabel ? isDnsLabel(entry.name) : isIanaServiceName(entry.name);
       if (!valid) {
         doc.fail(name, field + ".name",
                  names == PortNames::kDnsLabel ? dnsLabelReason(entry.name)

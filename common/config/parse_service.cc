@@ -87,7 +87,8 @@ std::optional<ParsedService> parseService(Document& doc) {
   readStringMap(doc, child(spec, "selector"), "spec.selector", out.service.selector);
   readPorts(doc, spec, out);
   YAML::Node ports = child(spec, "ports");
-  if (out.service.clusterIP != 0 && (!present(ports) || (ports.IsSequence() && ports.size() == 0))) {
+  if (out.service.clusterIP != 0 &&
+      (!present(ports) || (ports.IsSequence() && ports.size() == 0))) {
     doc.fail(present(ports) ? ports : spec, "spec.ports", "required when spec.clusterIP is set");
   }
   if (!doc.clean()) {

@@ -14,9 +14,8 @@ std::string_view trimEnd(std::string_view line) {
 }
 
 bool isMarker(std::string_view line, std::string_view marker) {
-  return line.starts_with(marker) &&
-         (line.size() == marker.size() || line[marker.size()] == ' ' ||
-          line[marker.size()] == '\t' || line[marker.size()] == '\r');
+  return line.starts_with(marker) && (line.size() == marker.size() || line[marker.size()] == ' ' ||
+                                      line[marker.size()] == '\t' || line[marker.size()] == '\r');
 }
 
 // Calls f(line, offset, index) for each line of `text` (without its '\n') until f returns false.

@@ -21,9 +21,8 @@ std::string ref(const std::string& object, const SourceRef& at) {
 
 template <typename T>
 void sortByNsName(std::vector<T>& objects) {
-  std::sort(objects.begin(), objects.end(), [](const T& a, const T& b) {
-    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
-  });
+  std::sort(objects.begin(), objects.end(),
+            [](const T& a, const T& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
 }
 
 }  // namespace

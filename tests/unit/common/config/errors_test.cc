@@ -50,9 +50,7 @@ std::vector<BadCase> documentCases() {
       {"KnownKindInOtherGroup",
        "apiVersion: apps/v1\nkind: Service\nmetadata: {name: web}\n",
        {"bad.yaml:2: Service/web: kind: unknown kind \"Service\" (apiVersion \"apps/v1\")"}},
-      {"MissingKind",
-       "apiVersion: v1\nmetadata: {name: web}\n",
-       {"bad.yaml:1: kind: required"}},
+      {"MissingKind", "apiVersion: v1\nmetadata: {name: web}\n", {"bad.yaml:1: kind: required"}},
       {"MissingApiVersion",
        "kind: Service\nmetadata: {name: web}\n",
        {"bad.yaml:1: Service/web: apiVersion: required"}},
@@ -148,9 +146,7 @@ std::vector<BadCase> workloadCases() {
       {"MissingServerName",
        ew("", "  meshTLS:\n    identity: vm.example\n" + ips),
        {"bad.yaml:7: ExternalWorkload/vm: spec.meshTLS.serverName: required"}},
-      {"MissingMeshTLS",
-       ew("", ips),
-       {"bad.yaml:6: ExternalWorkload/vm: spec.meshTLS: required"}},
+      {"MissingMeshTLS", ew("", ips), {"bad.yaml:6: ExternalWorkload/vm: spec.meshTLS: required"}},
       {"MissingSpec",
        "apiVersion: workload.linkerd.io/v1beta1\nkind: ExternalWorkload\nmetadata: {name: vm}\n",
        {"bad.yaml:1: ExternalWorkload/vm: spec: required"}},
@@ -266,11 +262,9 @@ TEST_P(BadDocumentTest, IsRejectedWithExactErrors) {
   EXPECT_EQ(errorStrings(result), c.errors);
 }
 
-INSTANTIATE_TEST_SUITE_P(Document, BadDocumentTest, testing::ValuesIn(documentCases()),
-                         CaseName());
+INSTANTIATE_TEST_SUITE_P(Document, BadDocumentTest, testing::ValuesIn(documentCases()), CaseName());
 INSTANTIATE_TEST_SUITE_P(Service, BadDocumentTest, testing::ValuesIn(serviceCases()), CaseName());
-INSTANTIATE_TEST_SUITE_P(Workload, BadDocumentTest, testing::ValuesIn(workloadCases()),
-                         CaseName());
+INSTANTIATE_TEST_SUITE_P(Workload, BadDocumentTest, testing::ValuesIn(workloadCases()), CaseName());
 INSTANTIATE_TEST_SUITE_P(CrossObject, BadDocumentTest, testing::ValuesIn(crossObjectCases()),
                          CaseName());
 

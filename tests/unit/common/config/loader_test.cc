@@ -28,33 +28,32 @@ class SkippedKindTest : public testing::TestWithParam<SkipCase> {};
 
 TEST_P(SkippedKindTest, IsListedNotParsed) {
   const SkipCase& c = GetParam();
-  LoadResult result = parseText("# " + c.name + "\napiVersion: " + c.apiVersion + "\nkind: " +
-                                    c.kind + "\nmetadata: {name: x}\nspec: {port: not-checked}\n",
-                                "k.yaml");
+  LoadResult result =
+      parseText("# " + c.name + "\napiVersion: " + c.apiVersion + "\nkind: " + c.kind +
+                    "\nmetadata: {name: x}\nspec: {port: not-checked}\n",
+                "k.yaml");
   EXPECT_EQ(errorStrings(result), std::vector<std::string>{});
-  EXPECT_EQ(result.skipped, std::vector<std::string>{"k.yaml:2: " + c.kind + "/x: not used by weir"});
+  EXPECT_EQ(result.skipped,
+            std::vector<std::string>{"k.yaml:2: " + c.kind + "/x: not used by weir"});
   EXPECT_EQ(result.model, Model{});
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Mesh, SkippedKindTest,
-    testing::Values(SkipCase{"ServiceProfile", "linkerd.io/v1alpha2", "ServiceProfile"},
-                    SkipCase{"TrafficSplit1", "split.smi-spec.io/v1alpha1", "TrafficSplit"},
-                    SkipCase{"TrafficSplit4", "split.smi-spec.io/v1alpha4", "TrafficSplit"},
-                    SkipCase{"Server", "policy.linkerd.io/v1beta1", "Server"},
-                    SkipCase{"ServerAuthorization", "policy.linkerd.io/v1beta1",
-                             "ServerAuthorization"},
-                    SkipCase{"AuthorizationPolicy", "policy.linkerd.io/v1alpha1",
-                             "AuthorizationPolicy"},
-                    SkipCase{"MeshTLSAuthentication", "policy.linkerd.io/v1alpha1",
-                             "MeshTLSAuthentication"},
-                    SkipCase{"NetworkAuthentication", "policy.linkerd.io/v1alpha1",
-                             "NetworkAuthentication"},
-                    SkipCase{"LinkerdHTTPRoute", "policy.linkerd.io/v1beta3", "HTTPRoute"},
-                    SkipCase{"GatewayHTTPRoute", "gateway.networking.k8s.io/v1", "HTTPRoute"},
-                    SkipCase{"Namespace", "v1", "Namespace"},
-                    SkipCase{"ServiceAccount", "v1", "ServiceAccount"},
-                    SkipCase{"Endpoints", "v1", "Endpoints"}, SkipCase{"Pod", "v1", "Pod"}),
+    testing::Values(
+        SkipCase{"ServiceProfile", "linkerd.io/v1alpha2", "ServiceProfile"},
+        SkipCase{"TrafficSplit1", "split.smi-spec.io/v1alpha1", "TrafficSplit"},
+        SkipCase{"TrafficSplit4", "split.smi-spec.io/v1alpha4", "TrafficSplit"},
+        SkipCase{"Server", "policy.linkerd.io/v1beta1", "Server"},
+        SkipCase{"ServerAuthorization", "policy.linkerd.io/v1beta1", "ServerAuthorization"},
+        SkipCase{"AuthorizationPolicy", "policy.linkerd.io/v1alpha1", "AuthorizationPolicy"},
+        SkipCase{"MeshTLSAuthentication", "policy.linkerd.io/v1alpha1", "MeshTLSAuthentication"},
+        SkipCase{"NetworkAuthentication", "policy.linkerd.io/v1alpha1", "NetworkAuthentication"},
+        SkipCase{"LinkerdHTTPRoute", "policy.linkerd.io/v1beta3", "HTTPRoute"},
+        SkipCase{"GatewayHTTPRoute", "gateway.networking.k8s.io/v1", "HTTPRoute"},
+        SkipCase{"Namespace", "v1", "Namespace"},
+        SkipCase{"ServiceAccount", "v1", "ServiceAccount"},
+        SkipCase{"Endpoints", "v1", "Endpoints"}, SkipCase{"Pod", "v1", "Pod"}),
     CaseName());
 
 INSTANTIATE_TEST_SUITE_P(
@@ -212,8 +211,9 @@ TEST(LoadPathTest, SingleFileIsReadWhateverItsName) {
 
 TEST(LoadPathTest, UnreadablePathsAreErrorsNotExceptions) {
   TempDir dir;
-  EXPECT_EQ(errorStrings(loadPath(dir.path() + "/missing")),
-            std::vector<std::string>{dir.path() + "/missing: cannot open: No such file or directory"});
+  EXPECT_EQ(
+      errorStrings(loadPath(dir.path() + "/missing")),
+      std::vector<std::string>{dir.path() + "/missing: cannot open: No such file or directory"});
 
   ASSERT_EQ(::symlink("nowhere.yaml", (dir.path() + "/dangling.yaml").c_str()), 0);
   ASSERT_EQ(::mkfifo((dir.path() + "/pipe.yaml").c_str(), 0600), 0);

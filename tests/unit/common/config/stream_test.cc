@@ -27,7 +27,10 @@ std::vector<StreamCase> streamCases() {
        {"s.yaml:8: malformed YAML: end of map flow not found"}},
       // yaml-cpp 0.7's LoadAll allocates without end on this (jbeder/yaml-cpp#1319); YAML::Load
       // returns an empty document for it without a word.
-      {"TextYamlCppSilentlyDrops", ",\"a\n", {}, {"s.yaml:1: malformed YAML: no document could be read"}},
+      {"TextYamlCppSilentlyDrops",
+       ",\"a\n",
+       {},
+       {"s.yaml:1: malformed YAML: no document could be read"}},
       {"CrLfLineEnds",
        "apiVersion: v1\r\nkind: Service\r\nmetadata: {name: a}\r\n---\r\n"
        "apiVersion: v1\r\nkind: Service\r\nmetadata: {name: b}\r\n",

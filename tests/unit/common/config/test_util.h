@@ -29,8 +29,8 @@ std::ostream& operator<<(std::ostream& os, const std::map<K, V>& m) {
 inline void PrintTo(const Service& s, std::ostream* os) {
   *os << "Service{" << s.ns << "/" << s.name << " ip=" << formatIPv4(s.clusterIP) << " ports=[";
   for (const ServicePort& p : s.ports) {
-    *os << p.name << ":" << p.port << "/" << p.protocol << "->" << p.targetPort
-        << p.targetPortName << ",";
+    *os << p.name << ":" << p.port << "/" << p.protocol << "->" << p.targetPort << p.targetPortName
+        << ",";
   }
   *os << "] selector=" << s.selector << " labels=" << s.labels << " annotations=" << s.annotations
       << " src=" << s.src << "}";

@@ -117,8 +117,7 @@ TEST_P(WorkloadParseTest, Parses) {
   EXPECT_TRUE(result.model.services.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Good, WorkloadParseTest, testing::ValuesIn(workloadCases()),
-                         CaseName());
+INSTANTIATE_TEST_SUITE_P(Good, WorkloadParseTest, testing::ValuesIn(workloadCases()), CaseName());
 
 TEST(WorkloadTest, ServiceSelectsWorkloadByLabels) {
   LoadResult result = parseText(
