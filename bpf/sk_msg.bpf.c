@@ -17,12 +17,9 @@ int weir_sk_msg(struct sk_msg_md* msg) {
       weir_count(WEIR_CTR_MSG_REDIRECTED);
       weir_count_n(WEIR_CTR_BYTES_REDIRECTED, size);
       if (conn) {
-        __sync_fetch_and_add(&conn->bytes_out, size);
-        __sync_fetch_and_add(&conn->msgs_redirected, 1);
-      }
-      struct weir_conn* peer = bpf_map_lookup_elem(&weir_conns, &peer_key);
-      if (peer) {
-        __sync_fetch_and_add(&peer->bytes_in, size);
+        /* Plain adds: sendmsg holds the socket lock, and sockops reads at close under it too. */
+        conn->bytes_out += size;
+        conn->msgs_redirected += 1;
       }
       return SK_PASS;
     }
@@ -30,7 +27,7 @@ int weir_sk_msg(struct sk_msg_md* msg) {
   weir_count(WEIR_CTR_MSG_PASSED);
   if (conn) {
     conn->flags |= WEIR_CONN_PASSTHROUGH;
-    __sync_fetch_and_add(&conn->msgs_passed, 1);
+    conn->msgs_passed += 1;
   }
   return SK_PASS;
 }

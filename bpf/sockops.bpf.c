@@ -2,15 +2,26 @@
 #include "lib/common.h"
 #include "lib/sock_key.h"
 
-static __always_inline struct weir_traffic* weir_traffic_get(const struct weir_conn* conn) {
+static __always_inline struct weir_traffic* weir_traffic_at(__u64 cgroup_id, __u32 vip4, __u16 port,
+                                                           __u16 direction) {
   static const struct weir_traffic zero;
   struct weir_traffic_key key = {
-      .cgroup_id = conn->cgroup_id,
-      .svc_vip4 = conn->svc_vip4,
-      .svc_port = conn->svc_port,
-      .direction = conn->direction,
+      .cgroup_id = cgroup_id,
+      .svc_vip4 = vip4,
+      .svc_port = port,
+      .direction = direction,
   };
   return weir_percpu_get(&weir_traffic, &key, &zero);
+}
+
+static __always_inline struct weir_traffic* weir_traffic_get(const struct weir_conn* conn) {
+  return weir_traffic_at(conn->cgroup_id, conn->svc_vip4, conn->svc_port, conn->direction);
+}
+
+/* The totals of the socket at the other end of this connection. */
+static __always_inline struct weir_traffic* weir_traffic_peer(const struct weir_conn* conn) {
+  __u16 direction = conn->direction == WEIR_DIR_OUTBOUND ? WEIR_DIR_INBOUND : WEIR_DIR_OUTBOUND;
+  return weir_traffic_at(conn->peer_cgroup_id, conn->svc_vip4, conn->svc_port, direction);
 }
 
 /* Enters the socket into the sockhash and the connection table; asks for close notification. */
@@ -102,10 +113,14 @@ static __always_inline void weir_on_close(struct bpf_sock_ops* skops) {
   if (t) {
     t->closes += 1;
     t->bytes_out += conn->bytes_out;
-    t->bytes_in += conn->bytes_in;
     t->msgs_redirected += conn->msgs_redirected;
     t->msgs_passed += conn->msgs_passed;
     t->duration_ns += bpf_ktime_get_ns() - conn->opened_ns;
+  }
+  /* What this socket wrote, its peer read: credited here because the peer may close first. */
+  struct weir_traffic* peer = weir_traffic_peer(conn);
+  if (peer) {
+    peer->bytes_in += conn->bytes_out;
   }
   bpf_map_delete_elem(&weir_conns, &key);
   weir_count(WEIR_CTR_SOCK_CLOSED);

@@ -135,8 +135,14 @@ void renderConnections(TextWriter& w, const MapFds& fds, const state::DesiredSta
     for (const auto& [k, c] : live.value()) {
       Totals& t = totals[{c.cgroup_id, c.svc_vip4, c.svc_port, c.direction}];
       t.open += 1;
-      t.bytesIn += c.bytes_in;
       t.bytesOut += c.bytes_out;
+      // What this socket read is what its peer (the entry under the reversed key) wrote.
+      weir_sock_key peerKey{.netns = k.netns, .local_ip4 = k.remote_ip4, .remote_ip4 = k.local_ip4,
+                            .local_port = k.remote_port, .remote_port = k.local_port};
+      auto peer = live.value().find(peerKey);
+      if (peer != live.value().end()) {
+        t.bytesIn += peer->second.bytes_out;
+      }
     }
   }
   w.family("tcp_open_total", "counter", "Total count of opened connections.");

@@ -49,6 +49,12 @@ std::string annotation(const std::map<std::string, std::string>& annotations,
   return it == annotations.end() ? std::string() : it->second;
 }
 
+// A whole item of digits naming a port 1..65535; "80/tcp", "0x50" or "" are not ports.
+bool parsePort(std::string_view text, unsigned* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && *out >= 1 && *out <= 65535;
+}
+
 }  // namespace
 
 bool portInList(const std::string& list, uint16_t port) {
@@ -63,16 +69,12 @@ bool portInList(const std::string& list, uint16_t port) {
     while (!item.empty() && item.back() == ' ') {
       item.remove_suffix(1);
     }
-    unsigned lo = 0;
-    unsigned hi = 0;
     size_t dash = item.find('-');
     std::string_view a = item.substr(0, dash);
     std::string_view b = dash == std::string_view::npos ? a : item.substr(dash + 1);
-    if (std::from_chars(a.data(), a.data() + a.size(), lo).ec != std::errc() ||
-        std::from_chars(b.data(), b.data() + b.size(), hi).ec != std::errc()) {
-      continue;
-    }
-    if (port >= lo && port <= hi) {
+    unsigned lo = 0;
+    unsigned hi = 0;
+    if (parsePort(a, &lo) && parsePort(b, &hi) && lo <= hi && port >= lo && port <= hi) {
       return true;
     }
   }
@@ -88,6 +90,7 @@ CompileResult compile(const config::Model& model, const CompileOptions& options,
 
   // Local workloads: their cgroups are meshed.
   std::map<const config::ExternalWorkload*, uint64_t> cgroupOf;
+  std::map<uint64_t, const config::ExternalWorkload*> ownerOf;
   for (const auto& w : model.workloads) {
     if (!isLocal(w, options) || w.cgroup.empty()) {
       continue;
@@ -100,13 +103,16 @@ CompileResult compile(const config::Model& model, const CompileOptions& options,
                                "cgroup " + path + ": " + id.error().str()});
       continue;
     }
-    if (state.workloads.count(id.value()) != 0) {
-      result.errors.push_back({w.src, objectName("ExternalWorkload", w.name),
-                               "metadata.annotations[weir.io/cgroup]",
-                               "cgroup " + w.cgroup + " already used by another workload"});
+    if (auto taken = ownerOf.find(id.value()); taken != ownerOf.end()) {
+      const config::ExternalWorkload& other = *taken->second;
+      result.errors.push_back(
+          {w.src, objectName("ExternalWorkload", w.name), "metadata.annotations[weir.io/cgroup]",
+           "cgroup " + w.cgroup + " already used by ExternalWorkload/" + other.name + " (" +
+               other.src.file + ":" + std::to_string(other.src.line) + ")"});
       continue;
     }
     cgroupOf[&w] = id.value();
+    ownerOf[id.value()] = &w;
     state.workloads[id.value()] =
         weir_workload{.ip4 = w.ips.empty() ? 0 : w.ips.front(), .flags = WEIR_WL_MESHED};
     state.workloadMeta[id.value()] = WorkloadMeta{w.ns, w.name, w.identity};
@@ -141,7 +147,7 @@ CompileResult compile(const config::Model& model, const CompileOptions& options,
       }
       // Stable slot order: the same endpoints always land in the same slots, so diffs stay small.
       std::sort(endpoints.begin(), endpoints.end(), [](const Endpoint& a, const Endpoint& b) {
-        return std::tie(a.ip4, a.port) < std::tie(b.ip4, b.port);
+        return std::pair(ntohl(a.ip4), a.port) < std::pair(ntohl(b.ip4), b.port);
       });
       weir_svc_key key{.vip4 = svc.clusterIP, .port = sp.port, .pad = 0};
       uint32_t total = 0;

@@ -117,12 +117,13 @@ struct weir_orig_dst {
 };
 
 /* ---- weir_conns: LRU_HASH sock key -> fast-path connection.
- * Written by sockops (create, delete on close) and sk_msg (byte counts), read by the agent. ---- */
+ * Written by sockops (create, delete on close) and sk_msg (byte counts), read by the agent.
+ * Only the sender's side is counted per message (one lookup on the hot path); what a socket read
+ * is its peer's bytes_out, the entry under the reversed key. ---- */
 struct weir_conn {
   __u64 cgroup_id;         /* the workload this socket belongs to */
   __u64 peer_cgroup_id;    /* the workload at the other end */
-  __u64 bytes_out;         /* bytes this socket sent through the fast path */
-  __u64 bytes_in;          /* bytes redirected into this socket */
+  __u64 bytes_out;         /* bytes this socket sent through the fast path (the peer's reads) */
   __u64 msgs_redirected;   /* sendmsg calls redirected by sk_msg */
   __u64 msgs_passed;       /* sendmsg calls that fell back to TCP */
   __u64 opened_ns;         /* bpf_ktime_get_ns() at establishment */

@@ -27,9 +27,7 @@ constexpr const char* kOpaque = "config.linkerd.io/opaque-ports";
 
 // The fake cgroupfs: absolute path -> id. Two paths name cgroup 101 (a symlink, say).
 const std::map<std::string, uint64_t> kCgroups = {
-    {"/cg/web-1", 101}, {"/cg/web-2", 102}, {"/cg/web-3", 103},
-    {"/cg/db-1", 201},  {"/cg/alias/web-1", 101},
-};
+    {"/cg/web-1", 101}, {"/cg/web-2", 102}, {"/cg/web-3", 103}, {"/cg/alias/web-1", 101}};
 
 Result<uint64_t> fakeResolve(const std::string& path) {
   auto it = kCgroups.find(path);
@@ -42,8 +40,8 @@ Result<uint64_t> fakeResolve(const std::string& path) {
 CompileOptions noProxy() { return {.node = kNode, .cgroupRoot = kCgroupRoot}; }
 
 CompileOptions withProxy() {
-  return {.node = kNode, .cgroupRoot = kCgroupRoot, .proxyIp4 = ip("10.0.0.100"),
-          .proxyPort = 4140};
+  return {
+      .node = kNode, .cgroupRoot = kCgroupRoot, .proxyIp4 = ip("10.0.0.100"), .proxyPort = 4140};
 }
 
 // Service "web" at 10.96.0.10:80 -> targetPort 8080, selecting app=web.
@@ -88,8 +86,9 @@ std::vector<std::string> render(const DesiredState& s) {
   std::vector<std::string> out;
   std::map<uint64_t, weir_workload> workloads(s.workloads.begin(), s.workloads.end());
   for (const auto& [id, w] : workloads) {
-    std::string line = "workload cg=" + std::to_string(id) + " ip=" + config::formatIPv4(w.ip4) +
-                       (w.flags == WEIR_WL_MESHED ? " meshed" : " flags=" + std::to_string(w.flags));
+    std::string line =
+        "workload cg=" + std::to_string(id) + " ip=" + config::formatIPv4(w.ip4) +
+        (w.flags == WEIR_WL_MESHED ? " meshed" : " flags=" + std::to_string(w.flags));
     auto meta = s.workloadMeta.find(id);
     line += meta == s.workloadMeta.end()
                 ? " meta=none"
@@ -109,8 +108,8 @@ std::vector<std::string> render(const DesiredState& s) {
   size_t slots = 0;
   for (const auto& [order, entry] : services) {
     const auto& [key, svc] = entry;
-    std::string line = "service " + addr(key.vip4, key.port) + " backends=" +
-                       std::to_string(svc.backend_count) +
+    std::string line = "service " + addr(key.vip4, key.port) +
+                       " backends=" + std::to_string(svc.backend_count) +
                        " total=" + std::to_string(svc.total_weight) + " " + svcFlags(svc.flags);
     auto meta = s.serviceMeta.find({key.vip4, key.port});
     line += meta == s.serviceMeta.end() ? " meta=none"
@@ -121,7 +120,8 @@ std::vector<std::string> render(const DesiredState& s) {
     }
     out.push_back(line);
     for (uint32_t slot = 1; slot <= svc.backend_count; ++slot) {
-      weir_backend_key bkey{.vip4 = key.vip4, .port = key.port, .slot = static_cast<uint16_t>(slot)};
+      weir_backend_key bkey{
+          .vip4 = key.vip4, .port = key.port, .slot = static_cast<uint16_t>(slot)};
       auto it = s.backends.find(bkey);
       if (it == s.backends.end()) {
         out.push_back("  slot" + std::to_string(slot) + " missing");
@@ -130,8 +130,7 @@ std::vector<std::string> render(const DesiredState& s) {
       ++slots;
       const weir_backend& b = it->second;
       out.push_back("  slot" + std::to_string(slot) + " " + addr(b.ip4, b.port) +
-                    " end=" + std::to_string(b.weight_end) +
-                    " cg=" + std::to_string(b.cgroup_id) +
+                    " end=" + std::to_string(b.weight_end) + " cg=" + std::to_string(b.cgroup_id) +
                     (b.pad != 0 || b.pad1 != 0 ? " pad!" : ""));
     }
   }
@@ -176,13 +175,14 @@ std::string wlLine(int cg, const char* addr, const char* name) {
 std::vector<Case> cases() {
   std::vector<Case> c;
 
-  c.push_back({"LocalEndpointsNoProxy",
-               {.services = {webService()},
-                .workloads = {web("web-1", "10.0.1.1", "web-1"), web("web-2", "10.0.1.2", "web-2")}},
-               noProxy(),
-               {{wlLine(101, "10.0.1.1", "web-1"), wlLine(102, "10.0.1.2", "web-2"),
-                 "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
-                 "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=102"}}});
+  c.push_back(
+      {"LocalEndpointsNoProxy",
+       {.services = {webService()},
+        .workloads = {web("web-1", "10.0.1.1", "web-1"), web("web-2", "10.0.1.2", "web-2")}},
+       noProxy(),
+       {{wlLine(101, "10.0.1.1", "web-1"), wlLine(102, "10.0.1.2", "web-2"),
+         "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
+         "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=102"}}});
 
   // web-2 runs on node-b: its cgroup is not resolved (nor meshed) here, its endpoint has cg 0.
   c.push_back({"RemoteWorkloadIsEndpointNotMeshed",
@@ -343,12 +343,12 @@ std::vector<Case> cases() {
   // ---- verdicts ----
 
   // No proxy: everything is fast path, remote endpoints and opaque ports included.
-  c.push_back({"NoProxyRemoteIsFast",
-               {.services = {webService()},
-                .workloads = {web("web-1", "10.0.1.1", "web-1", "node-b")}},
-               noProxy(),
-               {{"service 10.96.0.10:80 backends=1 total=1 fast default/web:80",
-                 "  slot1 10.0.1.1:8080 end=1 cg=0"}}});
+  c.push_back(
+      {"NoProxyRemoteIsFast",
+       {.services = {webService()}, .workloads = {web("web-1", "10.0.1.1", "web-1", "node-b")}},
+       noProxy(),
+       {{"service 10.96.0.10:80 backends=1 total=1 fast default/web:80",
+         "  slot1 10.0.1.1:8080 end=1 cg=0"}}});
 
   c.push_back({"ProxyAllLocalNotOpaque",
                {.services = {webService()}, .workloads = {web("web-1", "10.0.1.1", "web-1")}},
@@ -419,41 +419,45 @@ std::vector<Case> cases() {
   {
     config::ExternalWorkload ghost = web("web-2", "10.0.1.2", "ghost");
     ghost.src = {"mesh.yaml", 14};
-    c.push_back({"CgroupResolverFails",
-                 {.services = {webService()},
-                  .workloads = {web("web-1", "10.0.1.1", "web-1"), ghost}},
-                 noProxy(),
-                 {{wlLine(101, "10.0.1.1", "web-1"),
-                   "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
-                   "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=0"},
-                  {"mesh.yaml:14: ExternalWorkload/web-2: metadata.annotations[weir.io/cgroup]: "
-                   "cgroup /cg/ghost: statfs /cg/ghost: No such file or directory"}}});
+    c.push_back(
+        {"CgroupResolverFails",
+         {.services = {webService()}, .workloads = {web("web-1", "10.0.1.1", "web-1"), ghost}},
+         noProxy(),
+         {{wlLine(101, "10.0.1.1", "web-1"),
+           "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
+           "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=0"},
+          {"mesh.yaml:14: ExternalWorkload/web-2: metadata.annotations[weir.io/cgroup]: "
+           "cgroup /cg/ghost: statfs /cg/ghost: No such file or directory"}}});
   }
 
   {
+    config::ExternalWorkload first = web("web-1", "10.0.1.1", "web-1");
+    first.src = {"mesh.yaml", 3};
     config::ExternalWorkload second = web("web-2", "10.0.1.2", "web-1");
     second.src = {"mesh.yaml", 20};
-    c.push_back({"SameCgroupTwice",
-                 {.services = {webService()},
-                  .workloads = {web("web-1", "10.0.1.1", "web-1"), second}},
-                 noProxy(),
-                 {{wlLine(101, "10.0.1.1", "web-1"),
-                   "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
-                   "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=0"},
-                  {"mesh.yaml:20: ExternalWorkload/web-2: metadata.annotations[weir.io/cgroup]: "
-                   "cgroup web-1 already used by another workload"}}});
+    c.push_back(
+        {"SameCgroupTwice",
+         {.services = {webService()}, .workloads = {first, second}},
+         noProxy(),
+         {{wlLine(101, "10.0.1.1", "web-1"),
+           "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
+           "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=0"},
+          {"mesh.yaml:20: ExternalWorkload/web-2: metadata.annotations[weir.io/cgroup]: "
+           "cgroup web-1 already used by ExternalWorkload/web-1 (mesh.yaml:3)"}}});
   }
 
   // Two paths, one cgroup: caught by id, not by text.
   {
+    config::ExternalWorkload first = web("web-1", "10.0.1.1", "web-1");
+    first.src = {"mesh.yaml", 3};
     config::ExternalWorkload second = web("web-2", "10.0.1.2", "alias/web-1");
     second.src = {"mesh.yaml", 20};
     c.push_back({"SameCgroupByAnotherPath",
-                 {.workloads = {web("web-1", "10.0.1.1", "web-1"), second}},
+                 {.workloads = {first, second}},
                  noProxy(),
                  {{wlLine(101, "10.0.1.1", "web-1")},
                   {"mesh.yaml:20: ExternalWorkload/web-2: metadata.annotations[weir.io/cgroup]: "
-                   "cgroup alias/web-1 already used by another workload"}}});
+                   "cgroup alias/web-1 already used by ExternalWorkload/web-1 (mesh.yaml:3)"}}});
   }
 
   {
@@ -489,7 +493,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, CompileTest, testing::ValuesIn(cases()),
 // Disabled: fails today. compile() sorts endpoints by the network-order uint32, which on a
 // little-endian host orders by the last octet first (9.0.0.1, 192.168.0.1, 10.0.1.9, 10.0.1.10,
 // 10.0.0.200). Slots are stable either way; enable once the sort compares host order.
-TEST(CompileTest, DISABLED_SlotOrderAcrossOctets) {
+TEST(CompileTest, SlotOrderAcrossOctets) {
   config::Model model{.services = {webService()}};
   for (const char* a : {"10.0.0.200", "10.0.1.9", "10.0.1.10", "192.168.0.1", "9.0.0.1"}) {
     model.workloads.push_back(web(a, a));
@@ -521,10 +525,9 @@ TEST(CompileTest, ResolvesLocalCgroupsUnderRoot) {
     asked.push_back(path);
     return uint64_t{7} + asked.size();
   };
-  config::Model model{.workloads = {web("web-1", "10.0.1.1", "a/b", kNode),
-                                    web("web-2", "10.0.1.2", "c", "node-b"),
-                                    web("web-3", "10.0.1.3", "", kNode),
-                                    web("web-4", "10.0.1.4", "d")}};
+  config::Model model{
+      .workloads = {web("web-1", "10.0.1.1", "a/b", kNode), web("web-2", "10.0.1.2", "c", "node-b"),
+                    web("web-3", "10.0.1.3", "", kNode), web("web-4", "10.0.1.4", "d")}};
   CompileOptions options{.node = kNode, .cgroupRoot = "/sys/fs/cgroup/weir"};
   CompileResult r = compile(model, options, resolve);
   EXPECT_EQ(asked, (std::vector<std::string>{"/sys/fs/cgroup/weir/a/b", "/sys/fs/cgroup/weir/d"}));
@@ -671,7 +674,7 @@ const PortCase kTrailingGarbageCases[] = {
     {"two dashes", "4222-4230-5000", 4225, false},
 };
 
-TEST(PortInListTest, DISABLED_TrailingGarbageMatchesNothing) {
+TEST(PortInListTest, TrailingGarbageMatchesNothing) {
   expectPortCases(std::begin(kTrailingGarbageCases), std::end(kTrailingGarbageCases));
 }
 
