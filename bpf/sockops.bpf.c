@@ -52,6 +52,8 @@ static __always_inline void weir_on_connect(struct bpf_sock_ops* skops) {
   weir_key_from_sockops(skops, &key);
   struct weir_orig_dst dst = {.ip4 = orig->orig_ip4, .port = orig->orig_port};
   bpf_map_update_elem(&weir_orig_dst, &key, &dst, BPF_ANY);
+  /* Every steered socket, tracked on the fast path or not, gets its records removed at close. */
+  bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
 /* Client side established. Only connections to a local peer (an endpoint on this node, or the

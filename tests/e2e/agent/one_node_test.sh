@@ -127,6 +127,9 @@ expect "4 GiB transfer across the agent's kill -9 and restart arrived intact" \
 expect "restarted agent adopted the pinned maps unchanged" \
   test "$services_before" = "$(dump_map n1 weir_services)"
 expect "restarted agent logged the adoption" grep -q 'adopted workloads=2 services=1 backends=1' "$E2E_TMP/agent-n1.log"
+out=$(run_in n1 client "$ECHO_APP" check 10.96.0.10:80 65536 --origdst) || true
+expect "a new connection after the restart is steered and intact" \
+  test "$(json_field "$out" intact)/$(json_field "$out" origdst)" = "true/10.96.0.10:80"
 redirected2=$(metric n1 'weir_fastpath_events_total\{event="bytes_redirected"\}')
 expect "counters survived the restart ($redirected2 > $redirected)" test "$redirected2" -gt "$redirected"
 

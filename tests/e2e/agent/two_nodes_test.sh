@@ -99,6 +99,8 @@ expect "n1 rewrote the connect to the remote endpoint" \
   test "$(metric n1 'weir_service_connects_total\{.*dst_service="remote".*result="endpoint"')" -eq 1
 expect "n1 tracked no fast-path socket for it" \
   test "$(metric n1 'weir_fastpath_events_total\{event="sock_added"\}')" -eq 0
+expect "n1 removed the closed connection's original-destination records" \
+  test "$(dump_map n1 weir_sock_orig)/$(dump_map n1 weir_orig_dst)" = "[]/[]"
 
 out=$(run_in n1 client "$ECHO_APP" check 10.96.0.21:80 1048576) || true
 expect "same-node service in the same run: intact" test "$(json_field "$out" intact)" = "true"
