@@ -6,7 +6,9 @@ SEC("sk_msg")
 int weir_sk_msg(struct sk_msg_md* msg) {
   struct weir_sock_key key = {};
   struct weir_sock_key peer_key = {};
-  weir_key_from_msg(msg, &key);
+  if (!weir_key_from_msg(msg, &key)) {
+    return SK_PASS; /* native IPv6: not keyed, plain TCP */
+  }
   weir_key_reverse(&key, &peer_key);
   __u64 size = msg->size;
 

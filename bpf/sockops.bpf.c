@@ -49,7 +49,9 @@ static __always_inline void weir_on_connect(struct bpf_sock_ops* skops) {
     return;
   }
   struct weir_sock_key key = {};
-  weir_key_from_sockops(skops, &key);
+  if (!weir_key_from_sockops(skops, &key)) {
+    return;
+  }
   struct weir_orig_dst dst = {.ip4 = orig->orig_ip4, .port = orig->orig_port};
   bpf_map_update_elem(&weir_orig_dst, &key, &dst, BPF_ANY);
   /* Every steered socket, tracked on the fast path or not, gets its records removed at close. */
@@ -68,7 +70,9 @@ static __always_inline void weir_on_active(struct bpf_sock_ops* skops) {
     return; /* remote endpoint: plain TCP */
   }
   struct weir_sock_key key = {};
-  weir_key_from_sockops(skops, &key);
+  if (!weir_key_from_sockops(skops, &key)) {
+    return;
+  }
   struct weir_conn conn = {
       .cgroup_id = orig->cgroup_id,
       .peer_cgroup_id = orig->dst_cgroup_id,
@@ -84,7 +88,9 @@ static __always_inline void weir_on_active(struct bpf_sock_ops* skops) {
 static __always_inline void weir_on_passive(struct bpf_sock_ops* skops) {
   struct weir_sock_key key = {};
   struct weir_sock_key peer_key = {};
-  weir_key_from_sockops(skops, &key);
+  if (!weir_key_from_sockops(skops, &key)) {
+    return;
+  }
   weir_key_reverse(&key, &peer_key);
   struct weir_conn* peer = bpf_map_lookup_elem(&weir_conns, &peer_key);
   if (!peer) {
@@ -102,10 +108,12 @@ static __always_inline void weir_on_passive(struct bpf_sock_ops* skops) {
 }
 
 static __always_inline void weir_on_close(struct bpf_sock_ops* skops) {
-  struct weir_sock_key key = {};
-  weir_key_from_sockops(skops, &key);
   __u64 cookie = bpf_get_socket_cookie(skops);
   bpf_map_delete_elem(&weir_sock_orig, &cookie);
+  struct weir_sock_key key = {};
+  if (!weir_key_from_sockops(skops, &key)) {
+    return;
+  }
   bpf_map_delete_elem(&weir_orig_dst, &key);
   struct weir_conn* conn = bpf_map_lookup_elem(&weir_conns, &key);
   if (!conn) {
@@ -130,9 +138,6 @@ static __always_inline void weir_on_close(struct bpf_sock_ops* skops) {
 
 SEC("sockops")
 int weir_sockops(struct bpf_sock_ops* skops) {
-  if (skops->family != AF_INET) {
-    return WEIR_SOCKOPS_OK;
-  }
   switch (skops->op) {
     case BPF_SOCK_OPS_TCP_CONNECT_CB:
       weir_on_connect(skops);

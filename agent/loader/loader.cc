@@ -76,7 +76,9 @@ Result<std::unique_ptr<Loader>> Loader::install(const Options& options) {
   weir_bpf* s = loader->skel_;
   const CgroupProgram programs[] = {
       {"connect4", s->progs.weir_connect4, BPF_CGROUP_INET4_CONNECT},
+      {"connect6", s->progs.weir_connect6, BPF_CGROUP_INET6_CONNECT},
       {"getpeername4", s->progs.weir_getpeername4, BPF_CGROUP_INET4_GETPEERNAME},
+      {"getpeername6", s->progs.weir_getpeername6, BPF_CGROUP_INET6_GETPEERNAME},
       {"getsockopt", s->progs.weir_getsockopt, BPF_CGROUP_GETSOCKOPT},
       {"sockops", s->progs.weir_sockops, BPF_CGROUP_SOCK_OPS},
   };

@@ -3,6 +3,8 @@
  * Included by BPF code after vmlinux.h and by C++ through common/bpfabi/abi.h, which adds
  * static_asserts on the layout. Fixed-width types, explicit padding, no bool, no bitfields.
  * Byte order: addresses are network order (as the kernel hands them out), ports host order.
+ * Addresses are IPv4. IPv6 sockets are handled when their addresses are IPv4-mapped
+ * (::ffff:a.b.c.d), as on every dual-stack listener; native IPv6 addresses are not steered yet.
  */
 #ifndef WEIR_ABI_H
 #define WEIR_ABI_H
@@ -32,9 +34,12 @@
 #define WEIR_MAX_CONNS 262144
 #define WEIR_MAX_TRAFFIC 65536
 
-/* Socket option answered by the getsockopt program (linux/netfilter_ipv4.h). */
+/* Socket options answered by the getsockopt program: SO_ORIGINAL_DST (linux/netfilter_ipv4.h)
+ * and IP6T_SO_ORIGINAL_DST (linux/netfilter_ipv6/ip6_tables.h). */
 #define WEIR_SOL_IP 0
+#define WEIR_SOL_IPV6 41
 #define WEIR_SO_ORIGINAL_DST 80
+#define WEIR_IP6T_SO_ORIGINAL_DST 80
 
 /* ---- weir_config: ARRAY[1], written by the agent, read by connect4 ---- */
 struct weir_config {

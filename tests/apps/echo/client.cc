@@ -44,7 +44,7 @@ int check(const std::string& endpoint, uint64_t bytes, bool origdst) {
   if (fd < 0) {
     return failConnect(endpoint, fd);
   }
-  sockaddr_in peer{};
+  sockaddr_storage peer{};
   socklen_t len = sizeof(peer);
   getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len);
   std::string origLine;

@@ -13,33 +13,55 @@
 
 namespace weir::echo {
 
-bool parseEndpoint(const std::string& text, sockaddr_in* out) {
+bool parseEndpoint(const std::string& text, sockaddr_storage* out, socklen_t* len) {
   size_t colon = text.rfind(':');
   if (colon == std::string::npos) {
     return false;
   }
   *out = {};
-  out->sin_family = AF_INET;
-  out->sin_port = htons(static_cast<uint16_t>(std::atoi(text.c_str() + colon + 1)));
-  return inet_pton(AF_INET, text.substr(0, colon).c_str(), &out->sin_addr) == 1;
+  uint16_t port = htons(static_cast<uint16_t>(std::atoi(text.c_str() + colon + 1)));
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(out);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = port;
+    *len = sizeof(sockaddr_in6);
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a6->sin6_addr) == 1;
+  }
+  auto* a4 = reinterpret_cast<sockaddr_in*>(out);
+  a4->sin_family = AF_INET;
+  a4->sin_port = port;
+  *len = sizeof(sockaddr_in);
+  return inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1;
 }
 
-std::string endpointString(const sockaddr_in& addr) {
-  char ip[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof(ip));
-  return std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
+std::string endpointString(const sockaddr_storage& addr) {
+  char ip[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET6) {
+    const auto& a6 = reinterpret_cast<const sockaddr_in6&>(addr);
+    inet_ntop(AF_INET6, &a6.sin6_addr, ip, sizeof(ip));
+    return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a6.sin6_port));
+  }
+  const auto& a4 = reinterpret_cast<const sockaddr_in&>(addr);
+  inet_ntop(AF_INET, &a4.sin_addr, ip, sizeof(ip));
+  return std::string(ip) + ":" + std::to_string(ntohs(a4.sin_port));
 }
 
 int listenOn(const std::string& endpoint) {
-  sockaddr_in addr{};
-  if (!parseEndpoint(endpoint, &addr)) {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  if (!parseEndpoint(endpoint, &addr, &len)) {
     std::fprintf(stderr, "weir-echo: bad endpoint %s\n", endpoint.c_str());
     std::exit(2);
   }
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
+  int zero = 0;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 1024) != 0) {
+  if (addr.ss_family == AF_INET6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));  // dual-stack, as Go and nginx
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 1024) != 0) {
     std::fprintf(stderr, "weir-echo: listen %s: %s\n", endpoint.c_str(), std::strerror(errno));
     std::exit(1);
   }
@@ -47,12 +69,13 @@ int listenOn(const std::string& endpoint) {
 }
 
 int connectTo(const std::string& endpoint) {
-  sockaddr_in addr{};
-  if (!parseEndpoint(endpoint, &addr)) {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  if (!parseEndpoint(endpoint, &addr, &len)) {
     return -EINVAL;
   }
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
     int err = errno;
     close(fd);
     return -err;

@@ -9,8 +9,9 @@
 
 namespace weir::echo {
 
-bool parseEndpoint(const std::string& text, sockaddr_in* out);
-std::string endpointString(const sockaddr_in& addr);
+// "10.0.0.1:80" (AF_INET) or "[::]:80", "[::ffff:10.0.0.1]:80" (AF_INET6).
+bool parseEndpoint(const std::string& text, sockaddr_storage* out, socklen_t* len);
+std::string endpointString(const sockaddr_storage& addr);
 int listenOn(const std::string& endpoint);      // exits on failure
 int connectTo(const std::string& endpoint);     // -errno on failure
 bool writeAll(int fd, const char* data, size_t len);

@@ -16,15 +16,27 @@ namespace weir::echo {
 
 namespace {
 
-constexpr int kSoOriginalDst = 80;
+constexpr int kSoOriginalDst = 80;       // SOL_IP, linux/netfilter_ipv4.h
+constexpr int kIp6tSoOriginalDst = 80;   // SOL_IPV6, linux/netfilter_ipv6/ip6_tables.h
+
+// The original destination as netfilter-aware proxies ask for it: SOL_IPV6 on an IPv6 socket,
+// SOL_IP on an IPv4 one.
+bool originalDst(int fd, sockaddr_storage* orig) {
+  sockaddr_storage local{};
+  socklen_t len = sizeof(local);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  len = sizeof(*orig);
+  if (local.ss_family == AF_INET6) {
+    return getsockopt(fd, SOL_IPV6, kIp6tSoOriginalDst, orig, &len) == 0;
+  }
+  return getsockopt(fd, SOL_IP, kSoOriginalDst, orig, &len) == 0;
+}
 
 void serveConnection(int fd, bool origdst, bool sink) {
   if (origdst) {
-    sockaddr_in orig{};
-    socklen_t len = sizeof(orig);
-    std::string line = getsockopt(fd, SOL_IP, kSoOriginalDst, &orig, &len) == 0
-                           ? "ORIGDST " + endpointString(orig) + "\n"
-                           : "ORIGDST none\n";
+    sockaddr_storage orig{};
+    std::string line = originalDst(fd, &orig) ? "ORIGDST " + endpointString(orig) + "\n"
+                                              : "ORIGDST none\n";
     writeAll(fd, line.data(), line.size());
   }
   char buf[65536];

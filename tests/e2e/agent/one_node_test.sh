@@ -11,7 +11,9 @@ mount_bpffs
 make_node n1
 add_ip n1 10.244.1.10/32   # server workload
 add_ip n1 10.244.1.20/32   # client workload
+add_ip n1 10.244.1.11/32   # dual-stack server workload (listens on [::])
 workload_cgroup n1 server >/dev/null
+workload_cgroup n1 dual >/dev/null
 workload_cgroup n1 client >/dev/null
 workload_cgroup n1 plain >/dev/null
 
@@ -31,6 +33,19 @@ spec:
   - name: http
     port: 80
     targetPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: dual
+  namespace: demo
+spec:
+  clusterIP: 10.96.0.11
+  selector:
+    app: dual
+  ports:
+  - port: 80
+    targetPort: 8081
 YAML
 cat >"$CONF/workloads.yaml" <<YAML
 apiVersion: workload.linkerd.io/v1beta1
@@ -51,6 +66,24 @@ spec:
   ports:
   - port: 8080
     name: http
+---
+apiVersion: workload.linkerd.io/v1beta1
+kind: ExternalWorkload
+metadata:
+  name: dual-1
+  namespace: demo
+  labels:
+    app: dual
+  annotations:
+    weir.io/cgroup: dual
+spec:
+  meshTLS:
+    identity: spiffe://cluster.local/ns/demo/sa/dual
+    serverName: dual-1.demo.cluster.local
+  workloadIPs:
+  - ip: 10.244.1.11
+  ports:
+  - port: 8081
 ---
 apiVersion: workload.linkerd.io/v1beta1
 kind: ExternalWorkload
@@ -102,6 +135,23 @@ expect "per-service connects counted ($connects)" test "$connects" -ge 1
 conns=$(dump_map n1 weir_conns | grep -o '"cgroup_id"' | wc -l || true)
 expect "closed connections left weir_conns ($conns entries)" test "$conns" -eq 0
 
+# --- dual-stack sockets: a server on [::] (as Go and nginx listen) accepts IPv4 clients on IPv6
+# sockets with IPv4-mapped addresses; a client on an IPv6 socket dials the IPv4-mapped VIP
+start_in n1 dual dual "$ECHO_APP" serve '[::]:8081' --origdst
+wait_for "dual-stack server listening" 5 in_node n1 bash -c 'ss -ltn | grep -q "\*:8081"'
+passed_before=$(metric n1 'weir_fastpath_events_total\{event="msg_passed"\}')
+bytes_before=$(metric n1 'weir_fastpath_events_total\{event="bytes_redirected"\}')
+out=$(run_in n1 client "$ECHO_APP" check 10.96.0.11:80 1048576 --origdst) || true
+expect "IPv4 client to a dual-stack server: intact, original destination over SOL_IPV6 ($out)" \
+  test "$(json_field "$out" intact)/$(json_field "$out" origdst)" = "true/[::ffff:10.96.0.11]:80"
+out=$(run_in n1 client "$ECHO_APP" check '[::ffff:10.96.0.11]:80' 1048576 --origdst) || true
+expect "IPv6 client dialling the IPv4-mapped VIP is steered by connect6, getpeername6 shows the VIP" \
+  test "$(json_field "$out" intact)/$(json_field "$out" peer)" = "true/[::ffff:10.96.0.11]:80"
+expect "both dual-stack connections took the fast path (no send fell back to TCP)" \
+  test "$(metric n1 'weir_fastpath_events_total\{event="msg_passed"\}')" -eq "$passed_before"
+expect "both dual-stack connections' bytes were redirected" \
+  test "$(( $(metric n1 'weir_fastpath_events_total\{event="bytes_redirected"\}') - bytes_before ))" -ge 4194304
+
 # --- an unmeshed process dialling the VIP is untouched: no route, ENETUNREACH
 out=$(run_in n1 plain "$ECHO_APP" check 10.96.0.10:80 16) || true
 expect "unmeshed process is not rewritten ($out)" \
@@ -126,7 +176,7 @@ expect "4 GiB transfer across the agent's kill -9 and restart arrived intact" \
   test "$(json_field "$long" intact)/$(json_field "$long" eof)" = "true/true"
 expect "restarted agent adopted the pinned maps unchanged" \
   test "$services_before" = "$(dump_map n1 weir_services)"
-expect "restarted agent logged the adoption" grep -q 'adopted workloads=2 services=1 backends=1' "$E2E_TMP/agent-n1.log"
+expect "restarted agent logged the adoption" grep -q 'adopted workloads=3 services=2 backends=2' "$E2E_TMP/agent-n1.log"
 out=$(run_in n1 client "$ECHO_APP" check 10.96.0.10:80 65536 --origdst) || true
 expect "a new connection after the restart is steered and intact" \
   test "$(json_field "$out" intact)/$(json_field "$out" origdst)" = "true/10.96.0.10:80"

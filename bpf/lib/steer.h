@@ -1,0 +1,96 @@
+/* The connect-time decision shared by connect4 and connect6: is this a meshed workload dialling a
+ * mesh service, and if so where does the connection go (an endpoint, or the node proxy)? */
+#ifndef WEIR_BPF_LIB_STEER_H
+#define WEIR_BPF_LIB_STEER_H
+
+#include "common.h"
+#include "lb.h"
+
+static __always_inline struct weir_svc_stats* weir_svc_stats_get(const struct weir_svc_key* key) {
+  static const struct weir_svc_stats zero;
+  return weir_percpu_get(&weir_svc_stats, key, &zero);
+}
+
+static __always_inline void weir_remember(struct bpf_sock_addr* ctx, const struct weir_svc_key* key,
+                                          __u64 cgroup_id, __u64 dst_cgroup_id, __u16 flags) {
+  struct weir_sock_orig orig = {
+      .orig_ip4 = key->vip4,
+      .orig_port = key->port,
+      .flags = flags,
+      .cgroup_id = cgroup_id,
+      .dst_cgroup_id = dst_cgroup_id,
+  };
+  __u64 cookie = bpf_get_socket_cookie(ctx);
+  bpf_map_update_elem(&weir_sock_orig, &cookie, &orig, BPF_ANY);
+}
+
+struct weir_dest {
+  __u32 ip4;      /* network order */
+  __u16 port;     /* host order */
+  __u16 rewritten;
+};
+
+/* Decides where an IPv4 destination goes; sets dest->rewritten and the new address when the
+ * connection is steered. The caller writes the context: the verifier refuses context accesses
+ * through a computed pointer, which sharing the write between connect4 and connect6 invites.
+ * Returns WEIR_CG_ALLOW, or WEIR_CG_REJECT with the errno set when the service has no usable
+ * endpoint. */
+static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_dest* dest) {
+  if (ctx->protocol != IPPROTO_TCP) {
+    return WEIR_CG_ALLOW;
+  }
+  __u64 cgroup_id = bpf_get_current_cgroup_id();
+  if (!bpf_map_lookup_elem(&weir_workloads, &cgroup_id)) {
+    return WEIR_CG_ALLOW; /* not meshed: untouched */
+  }
+  weir_count(WEIR_CTR_CONNECT_MESHED);
+
+  struct weir_svc_key key = {.vip4 = dest->ip4, .port = dest->port};
+  struct weir_svc* svc = bpf_map_lookup_elem(&weir_services, &key);
+  if (!svc) {
+    return WEIR_CG_ALLOW; /* not a mesh service: untouched */
+  }
+  struct weir_svc_stats* stats = weir_svc_stats_get(&key);
+  if (stats) {
+    stats->connects += 1;
+  }
+
+  if (svc->flags & WEIR_SVC_TO_PROXY) {
+    __u32 zero = 0;
+    struct weir_config* cfg = bpf_map_lookup_elem(&weir_config, &zero);
+    if (cfg && cfg->proxy_ip4 != 0) {
+      dest->ip4 = cfg->proxy_ip4;
+      dest->port = cfg->proxy_port;
+      dest->rewritten = 1;
+      weir_remember(ctx, &key, cgroup_id, 0, WEIR_ORIG_TO_PROXY);
+      weir_count(WEIR_CTR_CONNECT_REWRITTEN);
+      weir_count(WEIR_CTR_CONNECT_TO_PROXY);
+      if (stats) {
+        stats->to_proxy += 1;
+      }
+      return WEIR_CG_ALLOW;
+    }
+  }
+
+  struct weir_backend* backend = weir_pick_backend(&key, svc);
+  if (!backend) {
+    /* No usable endpoint: refuse like a service with no endpoints does. */
+    weir_count(WEIR_CTR_CONNECT_NO_BACKEND);
+    if (stats) {
+      stats->no_backend += 1;
+    }
+    bpf_set_retval(-ECONNREFUSED);
+    return WEIR_CG_REJECT;
+  }
+  dest->ip4 = backend->ip4;
+  dest->port = backend->port;
+  dest->rewritten = 1;
+  weir_remember(ctx, &key, cgroup_id, backend->cgroup_id, 0);
+  weir_count(WEIR_CTR_CONNECT_REWRITTEN);
+  if (stats) {
+    stats->to_endpoint += 1;
+  }
+  return WEIR_CG_ALLOW;
+}
+
+#endif
