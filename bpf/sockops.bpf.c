@@ -69,6 +69,9 @@ static __always_inline void weir_on_active(struct bpf_sock_ops* skops) {
   if (orig->dst_cgroup_id == 0 && !(orig->flags & WEIR_ORIG_TO_PROXY)) {
     return; /* remote endpoint: plain TCP */
   }
+  if (orig->flags & WEIR_ORIG_NO_FASTPATH) {
+    return; /* an end opted out (weir.io/fast-path: "false"): plain TCP */
+  }
   struct weir_sock_key key = {};
   if (!weir_key_from_sockops(skops, &key)) {
     return;

@@ -11,12 +11,14 @@ namespace weir::agent::state {
 namespace {
 
 constexpr const char* kOpaquePorts = "config.linkerd.io/opaque-ports";
+constexpr const char* kFastPath = "weir.io/fast-path";
 
 struct Endpoint {
   uint32_t ip4;
   uint16_t port;
   uint32_t weight;
   uint64_t cgroupId;
+  uint16_t flags;  // WEIR_BE_*
 };
 
 bool isLocal(const config::ExternalWorkload& w, const CompileOptions& options) {
@@ -91,6 +93,17 @@ CompileResult compile(const config::Model& model, const CompileOptions& options,
   // Local workloads: their cgroups are meshed.
   std::map<const config::ExternalWorkload*, uint64_t> cgroupOf;
   std::map<uint64_t, const config::ExternalWorkload*> ownerOf;
+  std::map<const config::ExternalWorkload*, bool> fastPathOff;
+  for (const auto& w : model.workloads) {
+    std::string fastPath = annotation(w.annotations, kFastPath);
+    if (!fastPath.empty() && fastPath != "true" && fastPath != "false") {
+      result.errors.push_back({w.src, objectName("ExternalWorkload", w.name),
+                               std::string("metadata.annotations[") + kFastPath + "]",
+                               "must be \"true\" or \"false\", got \"" + fastPath + "\""});
+      continue;
+    }
+    fastPathOff[&w] = fastPath == "false";
+  }
   for (const auto& w : model.workloads) {
     if (!isLocal(w, options) || w.cgroup.empty()) {
       continue;
@@ -113,8 +126,9 @@ CompileResult compile(const config::Model& model, const CompileOptions& options,
     }
     cgroupOf[&w] = id.value();
     ownerOf[id.value()] = &w;
+    uint32_t flags = WEIR_WL_MESHED | (fastPathOff[&w] ? WEIR_WL_NO_FASTPATH : 0u);
     state.workloads[id.value()] =
-        weir_workload{.ip4 = w.ips.empty() ? 0 : w.ips.front(), .flags = WEIR_WL_MESHED};
+        weir_workload{.ip4 = w.ips.empty() ? 0 : w.ips.front(), .flags = flags};
     state.workloadMeta[id.value()] = WorkloadMeta{w.ns, w.name, w.identity};
   }
 
@@ -135,8 +149,9 @@ CompileResult compile(const config::Model& model, const CompileOptions& options,
           continue;
         }
         auto local = cgroupOf.find(&w);
-        endpoints.push_back(Endpoint{w.ips.front(), target, w.weight,
-                                     local == cgroupOf.end() ? 0 : local->second});
+        endpoints.push_back(Endpoint{
+            w.ips.front(), target, w.weight, local == cgroupOf.end() ? 0 : local->second,
+            static_cast<uint16_t>(fastPathOff[&w] ? WEIR_BE_NO_FASTPATH : 0u)});
       }
       if (endpoints.size() > WEIR_MAX_BACKENDS_PER_SERVICE) {
         result.errors.push_back({svc.src, objectName("Service", svc.name), "spec.selector",
@@ -158,7 +173,7 @@ CompileResult compile(const config::Model& model, const CompileOptions& options,
         anyRemote = anyRemote || e.cgroupId == 0;
         weir_backend_key bkey{.vip4 = svc.clusterIP, .port = sp.port,
                               .slot = static_cast<uint16_t>(i + 1)};
-        state.backends[bkey] = weir_backend{.ip4 = e.ip4, .port = e.port, .pad = 0,
+        state.backends[bkey] = weir_backend{.ip4 = e.ip4, .port = e.port, .flags = e.flags,
                                             .weight_end = total, .pad1 = 0,
                                             .cgroup_id = e.cgroupId};
       }

@@ -56,6 +56,7 @@ struct weir_workload {
   __u32 flags;             /* WEIR_WL_* */
 };
 #define WEIR_WL_MESHED 1u
+#define WEIR_WL_NO_FASTPATH 2u /* steered, but its connections stay on TCP (weir.io/fast-path) */
 
 /* ---- weir_services: HASH, written by the agent, read by connect4 ---- */
 struct weir_svc_key {
@@ -83,11 +84,12 @@ struct weir_backend_key {
 struct weir_backend {
   __u32 ip4;               /* network order */
   __u16 port;              /* host order */
-  __u16 pad;
+  __u16 flags;             /* WEIR_BE_* */
   __u32 weight_end;        /* cumulative weight through this slot: slot i owns [end(i-1), end(i)) */
   __u32 pad1;
   __u64 cgroup_id;         /* the endpoint workload's cgroup on this node; 0 = not on this node */
 };
+#define WEIR_BE_NO_FASTPATH 1u /* the endpoint workload opted out of the kernel fast path */
 
 /* ---- weir_sock_orig: LRU_HASH socket cookie -> original destination.
  * Written by connect4 (meshed client sockets it steered), read by sockops (TCP_CONNECT_CB) and
@@ -100,6 +102,7 @@ struct weir_sock_orig {
   __u64 dst_cgroup_id;     /* the chosen endpoint's cgroup, 0 if remote or the proxy */
 };
 #define WEIR_ORIG_TO_PROXY 1u
+#define WEIR_ORIG_NO_FASTPATH 2u /* one end opted out: rewrite only, never short-circuit */
 
 /* ---- socket 4-tuple key: weir_sockhash, weir_orig_dst, weir_conns ----
  * Seen from the socket itself: local = this end, remote = the peer. The netns cookie keeps

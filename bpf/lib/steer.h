@@ -40,9 +40,11 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
     return WEIR_CG_ALLOW;
   }
   __u64 cgroup_id = bpf_get_current_cgroup_id();
-  if (!bpf_map_lookup_elem(&weir_workloads, &cgroup_id)) {
+  struct weir_workload* workload = bpf_map_lookup_elem(&weir_workloads, &cgroup_id);
+  if (!workload) {
     return WEIR_CG_ALLOW; /* not meshed: untouched */
   }
+  __u16 no_fastpath = (workload->flags & WEIR_WL_NO_FASTPATH) ? WEIR_ORIG_NO_FASTPATH : 0;
   weir_count(WEIR_CTR_CONNECT_MESHED);
 
   struct weir_svc_key key = {.vip4 = dest->ip4, .port = dest->port};
@@ -62,7 +64,7 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
       dest->ip4 = cfg->proxy_ip4;
       dest->port = cfg->proxy_port;
       dest->rewritten = 1;
-      weir_remember(ctx, &key, cgroup_id, 0, WEIR_ORIG_TO_PROXY);
+      weir_remember(ctx, &key, cgroup_id, 0, WEIR_ORIG_TO_PROXY | no_fastpath);
       weir_count(WEIR_CTR_CONNECT_REWRITTEN);
       weir_count(WEIR_CTR_CONNECT_TO_PROXY);
       if (stats) {
@@ -85,7 +87,10 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
   dest->ip4 = backend->ip4;
   dest->port = backend->port;
   dest->rewritten = 1;
-  weir_remember(ctx, &key, cgroup_id, backend->cgroup_id, 0);
+  if (backend->flags & WEIR_BE_NO_FASTPATH) {
+    no_fastpath = WEIR_ORIG_NO_FASTPATH;
+  }
+  weir_remember(ctx, &key, cgroup_id, backend->cgroup_id, no_fastpath);
   weir_count(WEIR_CTR_CONNECT_REWRITTEN);
   if (stats) {
     stats->to_endpoint += 1;

@@ -120,7 +120,7 @@ class FastPathBpfTest : public ::testing::Test {
     for (int i = 1; i <= backends; ++i) {
       s.backends[weir_backend_key{.vip4 = key.vip4, .port = kVipPort,
                                   .slot = static_cast<uint16_t>(i)}] =
-          weir_backend{.ip4 = ip("127.0.0.1"), .port = port, .pad = 0,
+          weir_backend{.ip4 = ip("127.0.0.1"), .port = port, .flags = 0,
                        .weight_end = static_cast<uint32_t>(i), .pad1 = 0, .cgroup_id = serverId_};
     }
     s.services[key] = weir_svc{.backend_count = static_cast<uint32_t>(backends),

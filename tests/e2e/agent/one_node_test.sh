@@ -12,8 +12,10 @@ make_node n1
 add_ip n1 10.244.1.10/32   # server workload
 add_ip n1 10.244.1.20/32   # client workload
 add_ip n1 10.244.1.11/32   # dual-stack server workload (listens on [::])
+add_ip n1 10.244.1.21/32   # a client that opted out of the fast path
 workload_cgroup n1 server >/dev/null
 workload_cgroup n1 dual >/dev/null
+workload_cgroup n1 slow >/dev/null
 workload_cgroup n1 client >/dev/null
 workload_cgroup n1 plain >/dev/null
 
@@ -88,6 +90,23 @@ spec:
 apiVersion: workload.linkerd.io/v1beta1
 kind: ExternalWorkload
 metadata:
+  name: slow-1
+  namespace: demo
+  labels:
+    app: slow
+  annotations:
+    weir.io/cgroup: slow
+    weir.io/fast-path: "false"
+spec:
+  meshTLS:
+    identity: spiffe://cluster.local/ns/demo/sa/slow
+    serverName: slow-1.demo.cluster.local
+  workloadIPs:
+  - ip: 10.244.1.21
+---
+apiVersion: workload.linkerd.io/v1beta1
+kind: ExternalWorkload
+metadata:
   name: client-1
   namespace: demo
   labels:
@@ -152,6 +171,18 @@ expect "both dual-stack connections took the fast path (no send fell back to TCP
 expect "both dual-stack connections' bytes were redirected" \
   test "$(( $(metric n1 'weir_fastpath_events_total\{event="bytes_redirected"\}') - bytes_before ))" -ge 4194304
 
+# --- weir.io/fast-path: "false": steered to the endpoint, bytes over plain TCP
+added_before=$(metric n1 'weir_fastpath_events_total\{event="sock_added"\}')
+bytes_before=$(metric n1 'weir_fastpath_events_total\{event="bytes_redirected"\}')
+out=$(run_in n1 slow "$ECHO_APP" check 10.96.0.10:80 1048576 --origdst) || true
+expect "opted-out client: steered (peer and original destination are the VIP), intact ($out)" \
+  test "$(json_field "$out" intact)/$(json_field "$out" peer)/$(json_field "$out" origdst)" = \
+  "true/10.96.0.10:80/10.96.0.10:80"
+expect "opted-out client's sockets never entered the sockhash" \
+  test "$(metric n1 'weir_fastpath_events_total\{event="sock_added"\}')" -eq "$added_before"
+expect "opted-out client's bytes were not redirected" \
+  test "$(metric n1 'weir_fastpath_events_total\{event="bytes_redirected"\}')" -eq "$bytes_before"
+
 # --- an unmeshed process dialling the VIP is untouched: no route, ENETUNREACH
 out=$(run_in n1 plain "$ECHO_APP" check 10.96.0.10:80 16) || true
 expect "unmeshed process is not rewritten ($out)" \
@@ -176,7 +207,7 @@ expect "4 GiB transfer across the agent's kill -9 and restart arrived intact" \
   test "$(json_field "$long" intact)/$(json_field "$long" eof)" = "true/true"
 expect "restarted agent adopted the pinned maps unchanged" \
   test "$services_before" = "$(dump_map n1 weir_services)"
-expect "restarted agent logged the adoption" grep -q 'adopted workloads=3 services=2 backends=2' "$E2E_TMP/agent-n1.log"
+expect "restarted agent logged the adoption" grep -q 'adopted workloads=4 services=2 backends=2' "$E2E_TMP/agent-n1.log"
 out=$(run_in n1 client "$ECHO_APP" check 10.96.0.10:80 65536 --origdst) || true
 expect "a new connection after the restart is steered and intact" \
   test "$(json_field "$out" intact)/$(json_field "$out" origdst)" = "true/10.96.0.10:80"

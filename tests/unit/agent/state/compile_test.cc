@@ -131,7 +131,10 @@ std::vector<std::string> render(const DesiredState& s) {
       const weir_backend& b = it->second;
       out.push_back("  slot" + std::to_string(slot) + " " + addr(b.ip4, b.port) +
                     " end=" + std::to_string(b.weight_end) + " cg=" + std::to_string(b.cgroup_id) +
-                    (b.pad != 0 || b.pad1 != 0 ? " pad!" : ""));
+                    (b.flags == WEIR_BE_NO_FASTPATH ? " no-fastpath"
+                     : b.flags != 0                 ? " flags=" + std::to_string(b.flags)
+                                                    : "") +
+                    (b.pad1 != 0 ? " pad!" : ""));
     }
   }
   if (slots != s.backends.size()) {
@@ -183,6 +186,32 @@ std::vector<Case> cases() {
        {{wlLine(101, "10.0.1.1", "web-1"), wlLine(102, "10.0.1.2", "web-2"),
          "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
          "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=102"}}});
+
+  // weir.io/fast-path: "false" keeps a workload's connections on TCP: its own outbound ones (the
+  // workload flag) and those other workloads open to it (the backend flag).
+  {
+    config::ExternalWorkload slow = web("web-2", "10.0.1.2", "web-2");
+    slow.annotations["weir.io/fast-path"] = "false";
+    c.push_back({"FastPathOptOut",
+                 {.services = {webService()}, .workloads = {web("web-1", "10.0.1.1", "web-1"), slow}},
+                 noProxy(),
+                 {{wlLine(101, "10.0.1.1", "web-1"),
+                   "workload cg=102 ip=10.0.1.2 flags=3 default/web-2 "
+                   "id=web.default.serviceaccount.identity.linkerd.cluster.local",
+                   "service 10.96.0.10:80 backends=2 total=2 fast default/web:80",
+                   "  slot1 10.0.1.1:8080 end=1 cg=101", "  slot2 10.0.1.2:8080 end=2 cg=102 no-fastpath"}}});
+  }
+  {
+    config::ExternalWorkload bad = web("web-1", "10.0.1.1", "web-1");
+    bad.annotations["weir.io/fast-path"] = "off";
+    bad.src = {"mesh.yaml", 3};
+    c.push_back({"FastPathAnnotationMustBeBoolean",
+                 {.workloads = {bad}},
+                 noProxy(),
+                 {{wlLine(101, "10.0.1.1", "web-1")},
+                  {"mesh.yaml:3: ExternalWorkload/web-1: metadata.annotations[weir.io/fast-path]: "
+                   "must be \"true\" or \"false\", got \"off\""}}});
+  }
 
   // web-2 runs on node-b: its cgroup is not resolved (nor meshed) here, its endpoint has cg 0.
   c.push_back({"RemoteWorkloadIsEndpointNotMeshed",
