@@ -8,7 +8,7 @@
 
 #include "agent/source/source.h"
 #include "agent/state/compile.h"
-#include "common/base/fd.h"
+#include "common/fswatch/dir_watcher.h"
 
 namespace weir::agent::source {
 
@@ -25,7 +25,7 @@ class DirectorySource : public Source {
   std::string dir_;
   state::CompileOptions options_;
   state::CgroupResolver resolver_;
-  UniqueFd stopFd_;  // eventfd
+  fswatch::DirWatcher watcher_;
 };
 
 }  // namespace weir::agent::source
