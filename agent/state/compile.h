@@ -1,8 +1,8 @@
 #pragma once
 
-// Compiles the configuration model into one node's desired kernel state: which cgroups are meshed,
-// each service port's endpoints with cumulative weights, and each port's verdict (kernel fast
-// path, or the node proxy).
+// Compiles one node's plan (common/mesh/node_plan.h) into its desired kernel state: which cgroups
+// are meshed, each service port's endpoints in slots with cumulative weights, and each port's
+// verdict (kernel fast path, or the node proxy).
 
 #include <functional>
 #include <string>
@@ -12,6 +12,7 @@
 #include "common/base/result.h"
 #include "common/config/diagnostic.h"
 #include "common/config/model.h"
+#include "common/mesh/node_plan.h"
 
 namespace weir::agent::state {
 
@@ -31,11 +32,13 @@ struct CompileResult {
   bool ok() const { return errors.empty(); }
 };
 
+CompileResult compilePlan(const mesh::NodePlan& plan, const CompileOptions& options,
+                      const CgroupResolver& resolveCgroup);
+
+// Host mode: plans the model for this node (mesh::plan) and compiles the plan.
 CompileResult compile(const config::Model& model, const CompileOptions& options,
                       const CgroupResolver& resolveCgroup);
 
-// True when port is in Linkerd's port list annotation ("25,443,4222-4230"). Malformed items
-// match nothing (the config library reports them).
-bool portInList(const std::string& list, uint16_t port);
+using mesh::portInList;
 
 }  // namespace weir::agent::state
