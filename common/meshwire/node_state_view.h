@@ -1,0 +1,40 @@
+#pragma once
+
+// A NodeState held as id-keyed entries, so NodeSync can move it by diffs: the server computes the
+// upserts and deletions between what a node has and what it should have; the agent applies them
+// (deletions first) to what it has.
+
+#include <map>
+#include <string>
+
+#include "weir/v1/nodesync.pb.h"
+
+namespace weir::meshwire {
+
+class NodeStateView {
+ public:
+  NodeStateView() = default;
+  explicit NodeStateView(const v1::NodeState& state) { reset(state); }
+
+  void reset(const v1::NodeState& state);
+  void apply(const v1::NodeState& upserts, const v1::Deletions& deletes);
+  v1::NodeState state() const;
+
+  // Fills `upserts` and `deletes` with what turns `from` into `to`; returns whether anything
+  // differs. Cost is linear in the two states; only changed entries are emitted.
+  static bool diff(const NodeStateView& from, const NodeStateView& to, v1::NodeState* upserts,
+                   v1::Deletions* deletes);
+
+  size_t size() const {
+    return ports_.size() + endpoints_.size() + workloads_.size() + authorizations_.size();
+  }
+
+ private:
+  v1::NodeSettings settings_;
+  std::map<std::string, v1::ServicePort> ports_;
+  std::map<std::string, v1::ServiceEndpoint> endpoints_;
+  std::map<std::string, v1::Workload> workloads_;
+  std::map<std::string, v1::L4Authorization> authorizations_;
+};
+
+}  // namespace weir::meshwire
