@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   CLI::App cli{"weir-agent: loads weir's eBPF programs and syncs their maps"};
   cli.add_option("--config-dir", options.configDir,
                  "directory of YAML (Services, ExternalWorkloads) to follow (host mode)");
+  cli.add_option("--control", options.control,
+                 "weir-control's NodeSync address HOST:PORT to follow instead of a directory");
   cli.add_option("--node", options.node, "this node's name (ExternalWorkload weir.io/node)");
   cli.add_option("--cgroup-root", options.cgroupRoot,
                  "cgroup v2 directory to attach to (default: the cgroup v2 mount)");
@@ -47,8 +49,9 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (options.configDir.empty() || options.node.empty()) {
-    std::fprintf(stderr, "weir-agent: --config-dir and --node are required\n%s",
+  if (options.node.empty() || options.configDir.empty() == options.control.empty()) {
+    std::fprintf(stderr,
+                 "weir-agent: --node and exactly one of --config-dir and --control are required\n%s",
                  cli.help().c_str());
     return 2;
   }

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "agent/source/directory_source.h"
+#include "agent/source/nodesync_source.h"
 #include "common/admin/server.h"
 #include "common/base/log.h"
 #include "common/metrics/text_writer.h"
@@ -82,8 +83,13 @@ Result<std::unique_ptr<Agent>> Agent::start(const Options& options) {
                                       .svcStats = l.mapFd(WEIR_MAP_SVC_STATS),
                                       .traffic = l.mapFd(WEIR_MAP_TRAFFIC),
                                       .conns = l.mapFd(WEIR_MAP_CONNS)};
-  agent->source_ = std::make_unique<source::DirectorySource>(o.configDir, compileOptions,
-                                                             &sys::cgroupId);
+  if (!o.control.empty()) {
+    agent->source_ = std::make_unique<source::NodeSyncSource>(o.control, compileOptions,
+                                                              &sys::cgroupId);
+  } else {
+    agent->source_ = std::make_unique<source::DirectorySource>(o.configDir, compileOptions,
+                                                               &sys::cgroupId);
+  }
 
   Agent* self = agent.get();
   self->admin_->route("/metrics", [self](const admin::Request&) {
@@ -102,8 +108,9 @@ Result<std::unique_ptr<Agent>> Agent::start(const Options& options) {
   if (auto st = self->admin_->start(); !st) {
     return st.error();
   }
-  log->info("started node={} config_dir={} cgroup_root={} bpffs_dir={} admin={} adopted={}",
-            o.node, o.configDir, o.cgroupRoot, o.bpffsDir, o.admin, l.adopted());
+  log->info("started node={} source={} cgroup_root={} bpffs_dir={} admin={} adopted={}", o.node,
+            o.control.empty() ? "dir:" + o.configDir : "control:" + o.control, o.cgroupRoot,
+            o.bpffsDir, o.admin, l.adopted());
   return agent;
 }
 

@@ -26,6 +26,7 @@ struct Options {
   std::string bpffsDir = "/sys/fs/bpf/weir";
   std::string admin = "127.0.0.1:4192";
   std::string proxy;  // node proxy outbound listener "IP:PORT"; empty: no proxy on this node
+  std::string control;  // weir-control's NodeSync address; empty: follow configDir instead
 };
 
 // Parses "10.0.0.1:4140" into network-order address and host-order port.

@@ -18,6 +18,7 @@ PASSES=0
 
 : "${BIN_DIR:?BIN_DIR must point at the bin directory of a build}"
 AGENT="$BIN_DIR/weir-agent"
+CONTROL="$BIN_DIR/weir-control"
 ECHO_APP="$BIN_DIR/weir-echo"
 
 cgroup2_mount() {
@@ -168,6 +169,20 @@ start_bg() {
   nsenter --net="/run/netns/$(node_ns "$node")" "$@" >"$E2E_TMP/$name.log" 2>&1 &
   LAST_PID=$!
   E2E_PIDS+=("$LAST_PID")
+}
+
+# start_agent_control NODE ADDRESS [extra args]: like start_agent, following weir-control's
+# NodeSync at ADDRESS (as seen from the node) instead of a directory. Sets LAST_PID.
+start_agent_control() {
+  local node="$1" address="$2"; shift 2
+  local cg; cg=$(node_cgroup "$node")
+  local fs; fs=$(node_bpffs "$node")
+  E2E_AGENTS+=("$node $fs $cg")
+  nsenter --net="/run/netns/$(node_ns "$node")" "$AGENT" --control "$address" --node "$node" \
+    --cgroup-root "$cg" --bpffs-dir "$fs" "$@" >>"$E2E_TMP/agent-$node.log" 2>&1 &
+  LAST_PID=$!
+  E2E_PIDS+=("$LAST_PID")
+  wait_for "agent $node ready" 10 in_node "$node" curl -sf -o /dev/null http://127.0.0.1:4192/ready
 }
 
 # wait_for DESCRIPTION SECONDS CMD...: polls CMD every 0.1 s; fails the test on timeout.

@@ -1,0 +1,56 @@
+#pragma once
+
+// weir-control: follows a configuration source, publishes each valid model to NodeSync, serves
+// the gRPC API and an admin endpoint (/metrics, /ready, /live).
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "common/admin/server.h"
+#include "common/fswatch/dir_watcher.h"
+#include "control/nodesync/publisher.h"
+#include "control/nodesync/service.h"
+
+namespace weir::control::app {
+
+struct Options {
+  std::string configDir;
+  std::string listen = "0.0.0.0:8086";  // Destination's port; NodeSync shares it (api/README.md)
+  std::string admin = "127.0.0.1:9990";
+};
+
+class Control {
+ public:
+  static Result<std::unique_ptr<Control>> start(const Options& options);
+  ~Control();
+
+  // Follows the config directory until stop(). Blocks.
+  Status run();
+  void stop();
+
+  int grpcPort() const { return grpcPort_; }
+
+ private:
+  Control() = default;
+  void reload();
+  std::string renderMetrics() const;
+
+  Options options_;
+  nodesync::Publisher publisher_;
+  std::unique_ptr<nodesync::NodeSyncService> nodeSync_;
+  std::unique_ptr<grpc::Server> grpc_;
+  int grpcPort_ = 0;
+  std::unique_ptr<admin::Server> admin_;
+  std::unique_ptr<fswatch::DirWatcher> watcher_;
+  std::atomic<uint64_t> reloadsOk_{0};
+  std::atomic<uint64_t> reloadsRejected_{0};
+};
+
+// `weir-control validate PATH...`: one line per object, "OK" or the error; returns the exit
+// status (0 when every path is valid).
+int validate(const std::vector<std::string>& paths, std::ostream& out);
+
+}  // namespace weir::control::app

@@ -1,0 +1,67 @@
+// weir-control: the control plane. Follows a directory of Linkerd-style YAML and streams each
+// node's slice of it to the agents over NodeSync.
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <thread>
+
+#include "common/base/log.h"
+#include "control/app/control.h"
+
+int main(int argc, char** argv) {
+  weir::control::app::Options options;
+  std::string logLevel = "info";
+  std::vector<std::string> validatePaths;
+
+  CLI::App cli{"weir-control: the weir control plane"};
+  cli.add_option("--config-dir", options.configDir, "directory of YAML to follow (host mode)");
+  cli.add_option("--listen", options.listen, "gRPC address (Destination, NodeSync)")
+      ->capture_default_str();
+  cli.add_option("--admin", options.admin, "admin HTTP address (/metrics, /ready, /live)")
+      ->capture_default_str();
+  cli.add_option("--log-level", logLevel, "trace, debug, info, warn, error")->capture_default_str();
+  CLI::App* validateCmd = cli.add_subcommand("validate", "check files and directories, start nothing");
+  validateCmd->add_option("paths", validatePaths, "files or directories")->required();
+  CLI11_PARSE(cli, argc, argv);
+  weir::setLogLevel(logLevel);
+
+  if (validateCmd->parsed()) {
+    weir::setLogLevel("warn");
+    return weir::control::app::validate(validatePaths, std::cout);
+  }
+  if (options.configDir.empty()) {
+    std::cerr << "weir-control: --config-dir is required (Kubernetes mode is not available yet)\n"
+              << cli.help();
+    return 2;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto log = weir::logger("control");
+  auto control = weir::control::app::Control::start(options);
+  if (!control) {
+    log->error("start failed error=\"{}\"", control.error().str());
+    return 1;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log->info("signal received signal={}; exiting", sig);
+    control.value()->stop();
+  });
+  auto st = control.value()->run();
+  if (!st) {
+    log->error("config source failed error=\"{}\"", st.error().str());
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    return 1;
+  }
+  waiter.join();
+  return 0;
+}
