@@ -6,6 +6,7 @@
 #include <charconv>
 #include <map>
 #include <string_view>
+#include <unordered_map>
 
 namespace weir::mesh {
 
@@ -46,6 +47,41 @@ bool parsePort(std::string_view text, unsigned* out) {
 }
 
 std::string workloadId(const config::ExternalWorkload& w) { return w.ns + "/" + w.name; }
+
+// Workloads by (namespace, label, value). A selector's candidates are the workloads carrying its
+// first pair; selects() then checks the rest. Planning a node costs O(endpoints), not
+// O(services x workloads).
+class LabelIndex {
+ public:
+  explicit LabelIndex(const std::vector<config::ExternalWorkload>& workloads) {
+    for (const auto& w : workloads) {
+      for (const auto& [k, v] : w.labels) {
+        index_[key(w.ns, k, v)].push_back(&w);
+      }
+    }
+  }
+
+  const std::vector<const config::ExternalWorkload*>& candidates(
+      const std::string& ns, const std::map<std::string, std::string>& selector) const {
+    static const std::vector<const config::ExternalWorkload*> kNone;
+    if (selector.empty()) {
+      return kNone;  // an empty selector selects nothing
+    }
+    auto it = index_.find(key(ns, selector.begin()->first, selector.begin()->second));
+    return it == index_.end() ? kNone : it->second;
+  }
+
+ private:
+  static std::string key(const std::string& ns, const std::string& k, const std::string& v) {
+    std::string out;
+    out.reserve(ns.size() + k.size() + v.size() + 2);
+    out.append(ns).push_back('\0');
+    out.append(k).push_back('\0');
+    out.append(v);
+    return out;
+  }
+  std::unordered_map<std::string, std::vector<const config::ExternalWorkload*>> index_;
+};
 
 }  // namespace
 
@@ -91,6 +127,7 @@ PlanResult plan(const config::Model& model, const PlanOptions& options) {
     }
   }
 
+  LabelIndex index(model.workloads);
   for (const auto& svc : model.services) {
     if (svc.clusterIP == 0) {
       continue;  // headless: nothing to steer
@@ -103,9 +140,10 @@ PlanResult plan(const config::Model& model, const PlanOptions& options) {
       PlanServicePort port{svc.ns + "/" + svc.name + ":" + std::to_string(sp.port),
                            svc.ns, svc.name, svc.clusterIP, sp.port, false, {}, svc.src};
       bool anyRemote = false;
-      for (const auto& w : model.workloads) {
+      for (const config::ExternalWorkload* candidate : index.candidates(svc.ns, svc.selector)) {
+        const config::ExternalWorkload& w = *candidate;
         uint16_t target = 0;
-        if (w.ns != svc.ns || w.ips.empty() || !config::selects(svc.selector, w.labels) ||
+        if (w.ips.empty() || !config::selects(svc.selector, w.labels) ||
             !targetPortOn(sp, w, &target)) {
           continue;
         }
