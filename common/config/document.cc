@@ -1,5 +1,6 @@
 #include "common/config/document.h"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -233,6 +234,27 @@ bool isDnsLabel(std::string_view text) {
   return true;
 }
 
+bool isDnsSubdomain(std::string_view text) {
+  if (text.empty() || text.size() > 253) {
+    return false;
+  }
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = std::min(text.find('.', start), text.size());
+    std::string_view label = text.substr(start, end - start);
+    if (label.empty() || !isLowerAlnum(label.front()) || !isLowerAlnum(label.back())) {
+      return false;
+    }
+    for (char c : label) {
+      if (!isLowerAlnum(c) && c != '-') {
+        return false;
+      }
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
 bool isIanaServiceName(std::string_view text) {
   if (text.empty() || text.size() > 15 || text.front() == '-' || text.back() == '-' ||
       text.find("--") != std::string_view::npos) {
@@ -252,6 +274,11 @@ std::string dnsLabelReason(std::string_view text) {
   return "must be a DNS label (at most 63 lowercase letters, digits and '-'), got " + quote(text);
 }
 
+std::string dnsSubdomainReason(std::string_view text) {
+  return "must be a DNS subdomain (at most 253 lowercase letters, digits, '-' and '.'), got " +
+         quote(text);
+}
+
 std::string ianaServiceNameReason(std::string_view text) {
   return "must be an IANA service name (at most 15 lowercase letters, digits and '-'), got " +
          quote(text);
@@ -262,15 +289,41 @@ void checkDuplicateKeys(Document& doc) {
   walkKeys(doc, doc.root(), "", walk);
 }
 
-void readMetadata(Document& doc, Metadata& out) {
+bool checkSize(Document& doc) {
+  constexpr int kMaxValues = 100000;
+  int left = kMaxValues;
+  // Iterative, and counted as nodes are queued, so neither the stack nor the queue outgrows it.
+  std::vector<YAML::Node> pending{doc.root()};
+  while (!pending.empty()) {
+    YAML::Node node = std::move(pending.back());
+    pending.pop_back();
+    if (!node.IsSequence() && !node.IsMap()) {
+      continue;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (--left < 0) {
+        doc.fail(doc.root(), "",
+                 "too large: more than " + std::to_string(kMaxValues) +
+                     " values once YAML aliases are expanded");
+        return false;
+      }
+      pending.push_back(node.IsMap() ? it->second : *it);
+    }
+  }
+  return true;
+}
+
+void readMetadata(Document& doc, Metadata& out, NameRule rule) {
   YAML::Node meta = child(doc.root(), "metadata");
   if (present(meta) && !expectMap(doc, meta, "metadata")) {
     return;
   }
   YAML::Node name = child(meta, "name");
   if (readString(doc, name, "metadata.name", out.name)) {
-    if (!isDnsLabel(out.name)) {
+    if (rule == NameRule::kDnsLabel && !isDnsLabel(out.name)) {
       doc.fail(name, "metadata.name", dnsLabelReason(out.name));
+    } else if (rule == NameRule::kDnsSubdomain && !isDnsSubdomain(out.name)) {
+      doc.fail(name, "metadata.name", dnsSubdomainReason(out.name));
     }
   } else if (!present(name)) {
     doc.fail(present(meta) ? meta : doc.root(), "metadata.name", "required");

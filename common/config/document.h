@@ -33,16 +33,21 @@ class Document {
 
   const std::string& object() const { return object_; }
   void setObject(std::string object) { object_ = std::move(object); }
+  // "policy.linkerd.io/v1beta3", once the loader has read it: some kinds differ by version.
+  const std::string& apiVersion() const { return apiVersion_; }
+  void setApiVersion(std::string apiVersion) { apiVersion_ = std::move(apiVersion); }
 
   void fail(const YAML::Node& at, std::string field, std::string reason);
   void fail(SourceRef at, std::string field, std::string reason);
   bool clean() const { return failures_ == 0; }  // nothing recorded through this Document
+  int failures() const { return failures_; }     // how many were recorded so far
 
  private:
   std::string file_;
   YAML::Node root_;
   int firstLine_ = 0;
   std::string object_;
+  std::string apiVersion_;
   std::vector<Diagnostic>& errors_;
   int failures_ = 0;
 };
@@ -79,12 +84,19 @@ bool readProtocol(Document& doc, const YAML::Node& node, const std::string& fiel
 // Empty when `text` is an integer in [lo, hi] (stored in `out`), else the reason.
 std::optional<std::string> checkInt(std::string_view text, int64_t lo, int64_t hi, int64_t& out);
 bool isDnsLabel(std::string_view text);         // RFC 1123 label, as Kubernetes names
+bool isDnsSubdomain(std::string_view text);     // RFC 1123 subdomain, as most kinds' names
 bool isIanaServiceName(std::string_view text);  // Kubernetes' named-port rule
 std::string dnsLabelReason(std::string_view text);
+std::string dnsSubdomainReason(std::string_view text);
 std::string ianaServiceNameReason(std::string_view text);
 
 // yaml-cpp keeps duplicate keys silently and reads the first; Kubernetes rejects them.
 void checkDuplicateKeys(Document& doc);
+
+// Aliases can make a small text a huge tree (each "*a" repeats all of "&a"), and the readers
+// walk the tree, not the text. False, with the document refused, when it holds more than
+// 100000 values once aliases are expanded; no real document comes near that.
+bool checkSize(Document& doc);
 
 struct Metadata {
   std::string ns = "default";
@@ -93,8 +105,11 @@ struct Metadata {
   std::map<std::string, std::string> labels, annotations;
   YAML::Node annotationsNode;  // for the line of one annotation
 };
-// metadata.name (required, DNS label), metadata.namespace (DNS label), labels, annotations.
-void readMetadata(Document& doc, Metadata& out);
+// What metadata.name must be: Services and Namespaces take DNS labels, other kinds (custom
+// resources, ServiceAccounts) DNS subdomains ("web.prod.svc.cluster.local").
+enum class NameRule { kDnsLabel, kDnsSubdomain };
+// metadata.name (required), metadata.namespace (DNS label), labels, annotations.
+void readMetadata(Document& doc, Metadata& out, NameRule rule = NameRule::kDnsLabel);
 std::string annotationField(std::string_view key);  // metadata.annotations["key"]
 
 }  // namespace weir::config

@@ -23,17 +23,13 @@ namespace {
 namespace fs = std::filesystem;
 
 void skip(LoadResult& result, SourceRef src, std::string object) {
-  result.skipped.push_back(
-      Diagnostic{std::move(src), std::move(object), "", "not used by weir"}.str());
+  std::string line = Diagnostic{std::move(src), std::move(object), "", "not used by weir"}.str();
+  logger("config")->debug("config_skipped what=\"{}\"", line);
+  result.skipped.push_back(std::move(line));
 }
 
 void fileError(LoadResult& result, const std::string& file, int line, std::string reason) {
   result.errors.push_back(Diagnostic{SourceRef{file, line}, "", "", std::move(reason)});
-}
-
-std::string fullApiVersion(const KnownKind& known) {
-  return known.group.empty() ? std::string(known.version)
-                             : std::string(known.group) + "/" + std::string(known.version);
 }
 
 // Reads apiVersion and kind; on success the document's object is named "Kind/name".
@@ -47,6 +43,7 @@ const KnownKind* classify(Document& doc) {
   readString(doc, kindNode, "kind", kind);
   doc.setObject(objectName(kind, name.IsScalar() ? name.Scalar() : ""));
   readString(doc, apiNode, "apiVersion", apiVersion);
+  doc.setApiVersion(apiVersion);
   if (!present(apiNode) || (apiNode.IsScalar() && apiVersion.empty())) {
     doc.fail(apiNode, "apiVersion", "required");
   }
@@ -60,13 +57,20 @@ const KnownKind* classify(Document& doc) {
   if (known == nullptr) {
     doc.fail(kindNode, "kind",
              "unknown kind " + quote(kind) + " (apiVersion " + quote(apiVersion) + ")");
-  } else if (!known->version.empty() && versionOf(apiVersion) != known->version) {
+  } else if (!readsVersion(*known, apiVersion)) {
     doc.fail(
         apiNode, "apiVersion",
-        "must be " + quote(fullApiVersion(*known)) + " for " + kind + ", got " + quote(apiVersion));
+        "must be " + expectedApiVersions(*known) + " for " + kind + ", got " + quote(apiVersion));
     return nullptr;
   }
   return known;
+}
+
+template <typename Parsed>
+void addTo(ModelBuilder& builder, std::optional<Parsed> parsed, LoadResult& result) {
+  if (parsed) {
+    builder.add(std::move(*parsed), result.errors);
+  }
 }
 
 void loadDocument(const std::string& file, const YAML::Node& root, int firstLine,
@@ -85,21 +89,40 @@ void loadDocument(const std::string& file, const YAML::Node& root, int firstLine
   if (known == nullptr) {
     return;
   }
+  if (known->handling == KindHandling::kSkip) {
+    skip(result, doc.src(), doc.object());
+    return;
+  }
+  if (!checkSize(doc)) {
+    return;
+  }
+  checkDuplicateKeys(doc);
   switch (known->handling) {
-    case KindHandling::kSkip:
-      skip(result, doc.src(), doc.object());
-      return;
     case KindHandling::kService:
-      checkDuplicateKeys(doc);
-      if (auto parsed = parseService(doc)) {
-        builder.add(std::move(*parsed), result.errors);
-      }
-      return;
+      return addTo(builder, parseService(doc), result);
     case KindHandling::kExternalWorkload:
-      checkDuplicateKeys(doc);
-      if (auto parsed = parseWorkload(doc)) {
-        builder.add(std::move(*parsed), result.errors);
-      }
+      return addTo(builder, parseWorkload(doc), result);
+    case KindHandling::kNamespace:
+      return addTo(builder, parseNamespace(doc), result);
+    case KindHandling::kServiceAccount:
+      return addTo(builder, parseServiceAccount(doc), result);
+    case KindHandling::kServiceProfile:
+      return addTo(builder, parseServiceProfile(doc), result);
+    case KindHandling::kTrafficSplit:
+      return addTo(builder, parseTrafficSplit(doc), result);
+    case KindHandling::kHttpRoute:
+      return addTo(builder, parseHttpRoute(doc), result);
+    case KindHandling::kServer:
+      return addTo(builder, parseServer(doc), result);
+    case KindHandling::kServerAuthorization:
+      return addTo(builder, parseServerAuthorization(doc), result);
+    case KindHandling::kAuthorizationPolicy:
+      return addTo(builder, parseAuthorizationPolicy(doc), result);
+    case KindHandling::kMeshTLSAuthentication:
+      return addTo(builder, parseMeshTLSAuthentication(doc), result);
+    case KindHandling::kNetworkAuthentication:
+      return addTo(builder, parseNetworkAuthentication(doc), result);
+    case KindHandling::kSkip:
       return;
   }
 }
@@ -233,9 +256,14 @@ LoadResult loadPath(const std::string& path) {
     fileError(result, path, 0, std::string("cannot load: ") + e.what());
   }
   result.model = std::move(builder).finish();
+  const Model& m = result.model;
+  size_t mesh = m.namespaces.size() + m.serviceAccounts.size() + m.serviceProfiles.size() +
+                m.trafficSplits.size() + m.httpRoutes.size() + m.servers.size() +
+                m.serverAuthorizations.size() + m.authorizationPolicies.size() +
+                m.meshTLSAuthentications.size() + m.networkAuthentications.size();
   logger("config")->info(
-      "config_loaded path={} files={} services={} workloads={} skipped={} errors={}", path,
-      fileCount, result.model.services.size(), result.model.workloads.size(), result.skipped.size(),
+      "config_loaded path={} files={} services={} workloads={} other={} skipped={} errors={}", path,
+      fileCount, m.services.size(), m.workloads.size(), mesh, result.skipped.size(),
       result.errors.size());
   return result;
 }

@@ -1,5 +1,7 @@
 #include "common/config/model.h"
 
+#include <algorithm>
+
 namespace weir::config {
 
 bool selects(const std::map<std::string, std::string>& selector,
@@ -10,6 +12,28 @@ bool selects(const std::map<std::string, std::string>& selector,
   for (const auto& [key, value] : selector) {
     auto it = labels.find(key);
     if (it == labels.end() || it->second != value) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool matches(const LabelSelector& selector, const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : selector.matchLabels) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) {
+      return false;
+    }
+  }
+  for (const LabelRequirement& req : selector.matchExpressions) {
+    auto it = labels.find(req.key);
+    bool in = it != labels.end() &&
+              std::find(req.values.begin(), req.values.end(), it->second) != req.values.end();
+    bool holds = req.op == "In"       ? in
+                 : req.op == "NotIn"  ? !in
+                 : req.op == "Exists" ? it != labels.end()
+                                      : it == labels.end();  // DoesNotExist
+    if (!holds) {
       return false;
     }
   }

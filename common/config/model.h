@@ -2,21 +2,36 @@
 
 // weir's configuration model: what the control plane and the agent's directory mode act on.
 // Built from Kubernetes-shaped documents by loader.h; plain values (comparable, so a consumer can
-// diff two loads), no behaviour but `selects`.
+// diff two loads), no behaviour but `selects` and `matches`. The routing and policy kinds are in
+// model_traffic.h and model_policy.h, the values they share in model_values.h.
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/config/model_policy.h"
+#include "common/config/model_traffic.h"
+#include "common/config/model_values.h"
+
 namespace weir::config {
 
-// Where an object or field came from.
-struct SourceRef {
-  std::string file;
-  int line = 0;  // 1-based; 0 = unknown
+// The Linkerd annotations weir acts on, typed and checked. metadata.annotations keeps every
+// annotation as written besides, the proxy tuning ones (config.linkerd.io/proxy-cpu-request,
+// ...) included. Each kind reads only those Linkerd honours on it: a Namespace all of them; a
+// Service opaque-ports (numbers and ranges only) and load-balancer; an ExternalWorkload
+// opaque-ports. Unset fields are empty.
+struct MeshAnnotations {
+  std::string inject;        // linkerd.io/inject: enabled, disabled or ingress
+  std::string loadBalancer;  // linkerd.io/load-balancer: ewma, p2c or round-robin
+  // Absent and empty differ: an empty list overrides Linkerd's default opaque ports.
+  std::optional<PortList> opaquePorts;        // config.linkerd.io/opaque-ports
+  std::optional<PortList> skipInboundPorts;   // config.linkerd.io/skip-inbound-ports
+  std::optional<PortList> skipOutboundPorts;  // config.linkerd.io/skip-outbound-ports
+  std::string traceCollector;                 // config.linkerd.io/trace-collector (host:port)
 
-  bool operator==(const SourceRef&) const = default;
+  bool operator==(const MeshAnnotations&) const = default;
 };
 
 struct ServicePort {
@@ -38,6 +53,7 @@ struct Service {
   std::vector<ServicePort> ports;
   std::map<std::string, std::string> selector, labels, annotations;
   SourceRef src;  // the document
+  MeshAnnotations mesh;
 
   bool operator==(const Service&) const = default;
 };
@@ -63,14 +79,45 @@ struct ExternalWorkload {
   std::string node;        // annotation weir.io/node; "" = every node
   uint32_t weight = 1;     // annotation weir.io/weight, 1..1000000
   SourceRef src;           // the document
+  MeshAnnotations mesh;
 
   bool operator==(const ExternalWorkload&) const = default;
 };
 
-// Every vector is sorted by (ns, name), so equal inputs give equal models.
+// A Namespace: its annotations set defaults for the workloads in it (linkerd.io/inject, ...).
+struct Namespace {
+  std::string name;
+  std::map<std::string, std::string> labels, annotations;
+  MeshAnnotations mesh;
+  SourceRef src;
+
+  bool operator==(const Namespace&) const = default;
+};
+
+// A ServiceAccount: the identity of the workloads that run as it.
+struct ServiceAccount {
+  std::string ns = "default";
+  std::string name;
+  SourceRef src;
+
+  bool operator==(const ServiceAccount&) const = default;
+};
+
+// Every vector is sorted by (ns, name) (namespaces by name; HTTP routes by (ns, name, group)),
+// so equal inputs give equal models.
 struct Model {
   std::vector<Service> services;
   std::vector<ExternalWorkload> workloads;
+  std::vector<Namespace> namespaces;
+  std::vector<ServiceAccount> serviceAccounts;
+  std::vector<ServiceProfile> serviceProfiles;
+  std::vector<TrafficSplit> trafficSplits;
+  std::vector<HttpRoute> httpRoutes;
+  std::vector<Server> servers;
+  std::vector<ServerAuthorization> serverAuthorizations;
+  std::vector<AuthorizationPolicy> authorizationPolicies;
+  std::vector<MeshTLSAuthentication> meshTLSAuthentications;
+  std::vector<NetworkAuthentication> networkAuthentications;
 
   bool operator==(const Model&) const = default;
 };
@@ -79,5 +126,9 @@ struct Model {
 // selector selects nothing.
 bool selects(const std::map<std::string, std::string>& selector,
              const std::map<std::string, std::string>& labels);
+
+// Label selector semantics (the policy kinds): matchLabels and every matchExpressions entry must
+// hold; an empty selector selects everything.
+bool matches(const LabelSelector& selector, const std::map<std::string, std::string>& labels);
 
 }  // namespace weir::config

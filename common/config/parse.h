@@ -39,8 +39,34 @@ enum class PortNames { kDnsLabel, kIanaServiceName };
 std::vector<PortEntry> readPortList(Document& doc, const YAML::Node& spec, PortNames names,
                                     std::initializer_list<std::string_view> protocols);
 
-// Empty when the document had an error; every error is recorded in `doc`.
+// The kinds added since: the object, where its name is, and where the one field is that a
+// cross-object check beyond the name may point at (TrafficSplit: spec.service).
+template <typename T>
+struct Parsed {
+  T object;
+  SourceRef nameAt;
+  SourceRef claimAt;
+};
+
+// Which Linkerd annotations a kind honours (see MeshAnnotations).
+enum class AnnotationScope { kNamespace, kService, kWorkload };
+// Reads them from `meta` into `out`; each bad value is recorded at its annotation's line.
+void readMeshAnnotations(Document& doc, const Metadata& meta, AnnotationScope scope,
+                         MeshAnnotations& out);
+
+// Empty when the document had an error; every error is recorded in `doc`. One kind per
+// parse_<kind>.cc.
 std::optional<ParsedService> parseService(Document& doc);
 std::optional<ParsedWorkload> parseWorkload(Document& doc);
+std::optional<Parsed<Namespace>> parseNamespace(Document& doc);
+std::optional<Parsed<ServiceAccount>> parseServiceAccount(Document& doc);
+std::optional<Parsed<ServiceProfile>> parseServiceProfile(Document& doc);
+std::optional<Parsed<TrafficSplit>> parseTrafficSplit(Document& doc);
+std::optional<Parsed<HttpRoute>> parseHttpRoute(Document& doc);
+std::optional<Parsed<Server>> parseServer(Document& doc);
+std::optional<Parsed<ServerAuthorization>> parseServerAuthorization(Document& doc);
+std::optional<Parsed<AuthorizationPolicy>> parseAuthorizationPolicy(Document& doc);
+std::optional<Parsed<MeshTLSAuthentication>> parseMeshTLSAuthentication(Document& doc);
+std::optional<Parsed<NetworkAuthentication>> parseNetworkAuthentication(Document& doc);
 
 }  // namespace weir::config

@@ -74,6 +74,7 @@ std::optional<ParsedService> parseService(Document& doc) {
   readMetadata(doc, meta);
   out.service.ns = meta.ns;
   out.service.name = meta.name;
+  readMeshAnnotations(doc, meta, AnnotationScope::kService, out.service.mesh);
   out.service.labels = std::move(meta.labels);
   out.service.annotations = std::move(meta.annotations);
   out.service.src = doc.src();

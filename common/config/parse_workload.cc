@@ -143,6 +143,7 @@ std::optional<ParsedWorkload> parseWorkload(Document& doc) {
   Metadata meta;
   readMetadata(doc, meta);
   readWeirAnnotations(doc, meta, out);
+  readMeshAnnotations(doc, meta, AnnotationScope::kWorkload, out.workload.mesh);
   out.workload.ns = meta.ns;
   out.workload.name = meta.name;
   out.workload.labels = std::move(meta.labels);

@@ -25,6 +25,10 @@ void sortByNsName(std::vector<T>& objects) {
             [](const T& a, const T& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); });
 }
 
+std::string nsName(const std::string& ns, const std::string& name) {
+  return ns.empty() ? name : ns + "/" + name;
+}
+
 }  // namespace
 
 void ModelBuilder::add(ParsedService parsed, std::vector<Diagnostic>& errors) {
@@ -105,9 +109,121 @@ void ModelBuilder::add(ParsedWorkload parsed, std::vector<Diagnostic>& errors) {
   model_.workloads.push_back(std::move(wl));
 }
 
+bool ModelBuilder::claimName(const std::string& kind, const std::string& object,
+                             const std::string& ns, const std::string& name,
+                             const SourceRef& nameAt, std::vector<Diagnostic>& errors) {
+  auto [it, fresh] = names_.emplace(KindNsName{kind, ns, name}, Owner{object, nameAt});
+  if (!fresh) {
+    errors.push_back(
+        Diagnostic{nameAt, object, "metadata.name",
+                   nsName(ns, name) + " already defined (" + where(it->second.at) + ")"});
+  }
+  return fresh;
+}
+
+void ModelBuilder::add(Parsed<Namespace> parsed, std::vector<Diagnostic>& errors) {
+  const Namespace& o = parsed.object;
+  if (claimName("Namespace", "Namespace/" + o.name, "", o.name, parsed.nameAt, errors)) {
+    model_.namespaces.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<ServiceAccount> parsed, std::vector<Diagnostic>& errors) {
+  const ServiceAccount& o = parsed.object;
+  if (claimName("ServiceAccount", "ServiceAccount/" + o.name, o.ns, o.name, parsed.nameAt,
+                errors)) {
+    model_.serviceAccounts.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<ServiceProfile> parsed, std::vector<Diagnostic>& errors) {
+  const ServiceProfile& o = parsed.object;
+  if (claimName("ServiceProfile", "ServiceProfile/" + o.name, o.ns, o.name, parsed.nameAt,
+                errors)) {
+    model_.serviceProfiles.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<TrafficSplit> parsed, std::vector<Diagnostic>& errors) {
+  const TrafficSplit& o = parsed.object;
+  const std::string object = "TrafficSplit/" + o.name;
+  if (auto it = splitServices_.find({o.ns, o.service}); it != splitServices_.end()) {
+    errors.push_back(Diagnostic{
+        parsed.claimAt, object, "spec.service",
+        nsName(o.ns, o.service) + " is already split by " + ref(it->second.object, it->second.at)});
+    return;
+  }
+  if (claimName("TrafficSplit", object, o.ns, o.name, parsed.nameAt, errors)) {
+    splitServices_.emplace(NsName{o.ns, o.service}, Owner{object, parsed.claimAt});
+    model_.trafficSplits.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<HttpRoute> parsed, std::vector<Diagnostic>& errors) {
+  const HttpRoute& o = parsed.object;
+  // The two groups' HTTPRoutes are different kinds: each may have a route of a given name.
+  if (claimName(o.group + "/HTTPRoute", "HTTPRoute/" + o.name, o.ns, o.name, parsed.nameAt,
+                errors)) {
+    model_.httpRoutes.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<Server> parsed, std::vector<Diagnostic>& errors) {
+  const Server& o = parsed.object;
+  if (claimName("Server", "Server/" + o.name, o.ns, o.name, parsed.nameAt, errors)) {
+    model_.servers.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<ServerAuthorization> parsed, std::vector<Diagnostic>& errors) {
+  const ServerAuthorization& o = parsed.object;
+  if (claimName("ServerAuthorization", "ServerAuthorization/" + o.name, o.ns, o.name, parsed.nameAt,
+                errors)) {
+    model_.serverAuthorizations.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<AuthorizationPolicy> parsed, std::vector<Diagnostic>& errors) {
+  const AuthorizationPolicy& o = parsed.object;
+  if (claimName("AuthorizationPolicy", "AuthorizationPolicy/" + o.name, o.ns, o.name, parsed.nameAt,
+                errors)) {
+    model_.authorizationPolicies.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<MeshTLSAuthentication> parsed, std::vector<Diagnostic>& errors) {
+  const MeshTLSAuthentication& o = parsed.object;
+  if (claimName("MeshTLSAuthentication", "MeshTLSAuthentication/" + o.name, o.ns, o.name,
+                parsed.nameAt, errors)) {
+    model_.meshTLSAuthentications.push_back(std::move(parsed.object));
+  }
+}
+
+void ModelBuilder::add(Parsed<NetworkAuthentication> parsed, std::vector<Diagnostic>& errors) {
+  const NetworkAuthentication& o = parsed.object;
+  if (claimName("NetworkAuthentication", "NetworkAuthentication/" + o.name, o.ns, o.name,
+                parsed.nameAt, errors)) {
+    model_.networkAuthentications.push_back(std::move(parsed.object));
+  }
+}
+
 Model ModelBuilder::finish() && {
   sortByNsName(model_.services);
   sortByNsName(model_.workloads);
+  std::sort(model_.namespaces.begin(), model_.namespaces.end(),
+            [](const Namespace& a, const Namespace& b) { return a.name < b.name; });
+  sortByNsName(model_.serviceAccounts);
+  sortByNsName(model_.serviceProfiles);
+  sortByNsName(model_.trafficSplits);
+  std::sort(model_.httpRoutes.begin(), model_.httpRoutes.end(),
+            [](const HttpRoute& a, const HttpRoute& b) {
+              return std::tie(a.ns, a.name, a.group) < std::tie(b.ns, b.name, b.group);
+            });
+  sortByNsName(model_.servers);
+  sortByNsName(model_.serverAuthorizations);
+  sortByNsName(model_.authorizationPolicies);
+  sortByNsName(model_.meshTLSAuthentications);
+  sortByNsName(model_.networkAuthentications);
   return std::move(model_);
 }
 

@@ -1,4 +1,4 @@
-// Kinds weir skips, directories, and the project seed.
+// Kinds weir skips, and directories.
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "common/config/loader.h"
 #include "tests/unit/common/config/test_util.h"
@@ -38,23 +37,10 @@ TEST_P(SkippedKindTest, IsListedNotParsed) {
   EXPECT_EQ(result.model, Model{});
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Mesh, SkippedKindTest,
-    testing::Values(
-        SkipCase{"ServiceProfile", "linkerd.io/v1alpha2", "ServiceProfile"},
-        SkipCase{"TrafficSplit1", "split.smi-spec.io/v1alpha1", "TrafficSplit"},
-        SkipCase{"TrafficSplit4", "split.smi-spec.io/v1alpha4", "TrafficSplit"},
-        SkipCase{"Server", "policy.linkerd.io/v1beta1", "Server"},
-        SkipCase{"ServerAuthorization", "policy.linkerd.io/v1beta1", "ServerAuthorization"},
-        SkipCase{"AuthorizationPolicy", "policy.linkerd.io/v1alpha1", "AuthorizationPolicy"},
-        SkipCase{"MeshTLSAuthentication", "policy.linkerd.io/v1alpha1", "MeshTLSAuthentication"},
-        SkipCase{"NetworkAuthentication", "policy.linkerd.io/v1alpha1", "NetworkAuthentication"},
-        SkipCase{"LinkerdHTTPRoute", "policy.linkerd.io/v1beta3", "HTTPRoute"},
-        SkipCase{"GatewayHTTPRoute", "gateway.networking.k8s.io/v1", "HTTPRoute"},
-        SkipCase{"Namespace", "v1", "Namespace"},
-        SkipCase{"ServiceAccount", "v1", "ServiceAccount"},
-        SkipCase{"Endpoints", "v1", "Endpoints"}, SkipCase{"Pod", "v1", "Pod"}),
-    CaseName());
+INSTANTIATE_TEST_SUITE_P(Core, SkippedKindTest,
+                         testing::Values(SkipCase{"Endpoints", "v1", "Endpoints"},
+                                         SkipCase{"Pod", "v1", "Pod"}),
+                         CaseName());
 
 INSTANTIATE_TEST_SUITE_P(
     NotMesh, SkippedKindTest,
@@ -228,82 +214,6 @@ TEST(LoadPathTest, EmptyDirectoryIsAnEmptyModel) {
   LoadResult result = loadPath(dir.path());
   EXPECT_TRUE(result.ok());
   EXPECT_EQ(result.model, Model{});
-}
-
-// The seed's complete documents, copied into testdata/seed: its one Service is read, every
-// other kind in it is skipped, nothing is an error.
-TEST(SeedTest, SeedDocumentsLoad) {
-  const std::string dir = std::string(WEIR_CONFIG_TESTDATA) + "/seed";
-  LoadResult result = loadPath(dir);
-  EXPECT_EQ(errorStrings(result), std::vector<std::string>{});
-
-  Service webapp;
-  webapp.name = "webapp";
-  webapp.annotations = {{"linkerd.io/load-balancer", "ewma"}};
-  webapp.selector = {{"app", "webapp"}};
-  webapp.ports = {{"", 80, "TCP", 80, ""}};
-  webapp.src = {dir + "/03-service.yaml", 1};
-  EXPECT_EQ(result.model.services, std::vector<Service>{webapp});
-  EXPECT_TRUE(result.model.workloads.empty());
-
-  std::vector<std::string> skipped;
-  for (const char* entry : {
-           "01-serviceprofile.yaml:1: ServiceProfile/webapp",
-           "02-trafficsplit.yaml:1: TrafficSplit/webapp-rollout",
-           "04-serviceprofile.yaml:1: ServiceProfile/backend",
-           "05-serviceprofile.yaml:1: ServiceProfile/api-service",
-           "06-server.yaml:2: Server/api-server",
-           "06-server.yaml:15: ServerAuthorization/api-authz",
-           "07-networkauthentication.yaml:1: NetworkAuthentication/cluster-network",
-           "08-serviceaccount.yaml:1: ServiceAccount/webapp",
-           "08-serviceaccount.yaml:7: Deployment/webapp",
-           "09-servicemonitor.yaml:2: ServiceMonitor/linkerd-metrics",
-           "10-helmrepository.yaml:1: HelmRepository/linkerd",
-           "10-helmrepository.yaml:10: HelmRelease/linkerd-control-plane",
-           "11-canary.yaml:1: Canary/webapp",
-           "12-deployment.yaml:2: Deployment/webapp",
-           "13-configmap.yaml:2: ConfigMap/linkerd-config-overrides",
-           "14-namespace.yaml:2: Namespace/production",
-           "15-prometheus-rules.yaml:2: Prometheus rules",
-           "16-configmap.yaml:1: ConfigMap/linkerd-proxy-config",
-       }) {
-    skipped.push_back(dir + "/" + entry + ": not used by weir");
-  }
-  EXPECT_EQ(result.skipped, skipped);
-}
-
-// The seed itself (../shared/seed next to the repository), when present: every ```yaml block
-// that is a whole document loads cleanly, and its Services are read.
-TEST(SeedTest, LiveSeedServicesParse) {
-  std::error_code ec;
-  if (!fs::is_directory(WEIR_SEED_DIR, ec)) {
-    GTEST_SKIP() << "no seed at " << WEIR_SEED_DIR;
-  }
-  std::vector<std::string> services;
-  int documents = 0;
-  for (const auto& entry : fs::directory_iterator(WEIR_SEED_DIR)) {
-    std::stringstream text;
-    text << std::ifstream(entry.path()).rdbuf();
-    const std::string seed = text.str();
-    for (size_t at = seed.find("```yaml\n"); at != std::string::npos;
-         at = seed.find("```yaml\n", at)) {
-      at += 8;
-      size_t end = seed.find("```", at);
-      std::string block = seed.substr(at, end - at);
-      if (block.find("\nkind:") == std::string::npos && block.rfind("kind:", 0) != 0 &&
-          block.find("\ngroups:") == std::string::npos) {
-        continue;  // a fragment, not a document
-      }
-      ++documents;
-      LoadResult result = parseText(block, entry.path().filename().string());
-      EXPECT_EQ(errorStrings(result), std::vector<std::string>{}) << block;
-      for (const Service& s : result.model.services) {
-        services.push_back(s.ns + "/" + s.name);
-      }
-    }
-  }
-  EXPECT_GT(documents, 0);
-  EXPECT_EQ(services, std::vector<std::string>{"default/webapp"});
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ std::vector<ServiceCase> serviceCases() {
   // The seed's "Load Balancing" example, verbatim.
   Service seed = service("default", "webapp", 0, {{"", 80, "TCP", 80, ""}}, 1);
   seed.annotations = {{"linkerd.io/load-balancer", "ewma"}};
+  seed.mesh.loadBalancer = "ewma";
   seed.selector = {{"app", "webapp"}};
   cases.push_back({"SeedLoadBalancing",
                    "apiVersion: v1\n"

@@ -10,21 +10,10 @@
 
 #include "common/config/ipv4.h"
 #include "common/config/loader.h"
+#include "common/config/values.h"
+#include "tests/unit/common/config/test_print.h"
 
 namespace weir::config {
-
-inline std::ostream& operator<<(std::ostream& os, const SourceRef& s) {
-  return os << s.file << ":" << s.line;
-}
-
-template <typename K, typename V>
-std::ostream& operator<<(std::ostream& os, const std::map<K, V>& m) {
-  os << "{";
-  for (const auto& [k, v] : m) {
-    os << k << "=" << v << ",";
-  }
-  return os << "}";
-}
 
 inline void PrintTo(const Service& s, std::ostream* os) {
   *os << "Service{" << s.ns << "/" << s.name << " ip=" << formatIPv4(s.clusterIP) << " ports=[";
@@ -33,7 +22,7 @@ inline void PrintTo(const Service& s, std::ostream* os) {
         << ",";
   }
   *os << "] selector=" << s.selector << " labels=" << s.labels << " annotations=" << s.annotations
-      << " src=" << s.src << "}";
+      << " mesh=" << s.mesh << " src=" << s.src << "}";
 }
 
 inline void PrintTo(const ExternalWorkload& w, std::ostream* os) {
@@ -47,11 +36,23 @@ inline void PrintTo(const ExternalWorkload& w, std::ostream* os) {
   }
   *os << "] identity=" << w.identity << " serverName=" << w.serverName << " cgroup=" << w.cgroup
       << " node=" << w.node << " weight=" << w.weight << " labels=" << w.labels
-      << " annotations=" << w.annotations << " src=" << w.src << "}";
+      << " annotations=" << w.annotations << " mesh=" << w.mesh << " src=" << w.src << "}";
 }
 
 // Test input is known to be valid.
 inline uint32_t ip(const char* text) { return parseIPv4(text).value(); }
+inline Cidr cidr(const char* text) {
+  Cidr out;
+  EXPECT_EQ(parseCidr(text, out), std::nullopt) << text;
+  return out;
+}
+inline Network network(const char* range, std::vector<const char*> except = {}) {
+  Network out{cidr(range), {}};
+  for (const char* e : except) {
+    out.except.push_back(cidr(e));
+  }
+  return out;
+}
 
 inline std::vector<std::string> errorStrings(const LoadResult& result) {
   std::vector<std::string> out;
@@ -60,6 +61,8 @@ inline std::vector<std::string> errorStrings(const LoadResult& result) {
   }
   return out;
 }
+
+using std::chrono::milliseconds;
 
 // For INSTANTIATE_TEST_SUITE_P: the case's `name` as the test name.
 struct CaseName {
