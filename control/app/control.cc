@@ -121,12 +121,24 @@ int validate(const std::vector<std::string>& paths, std::ostream& out) {
   int status = 0;
   for (const auto& path : paths) {
     config::LoadResult loaded = config::loadPath(path);
-    for (const auto& svc : loaded.model.services) {
-      out << where(svc.src) << ": Service/" << svc.name << ": OK\n";
-    }
-    for (const auto& wl : loaded.model.workloads) {
-      out << where(wl.src) << ": ExternalWorkload/" << wl.name << ": OK\n";
-    }
+    const config::Model& m = loaded.model;
+    auto ok = [&out](const auto& objects, const char* kind) {
+      for (const auto& o : objects) {
+        out << where(o.src) << ": " << kind << "/" << o.name << ": OK\n";
+      }
+    };
+    ok(m.namespaces, "Namespace");
+    ok(m.serviceAccounts, "ServiceAccount");
+    ok(m.services, "Service");
+    ok(m.workloads, "ExternalWorkload");
+    ok(m.serviceProfiles, "ServiceProfile");
+    ok(m.trafficSplits, "TrafficSplit");
+    ok(m.httpRoutes, "HTTPRoute");
+    ok(m.servers, "Server");
+    ok(m.serverAuthorizations, "ServerAuthorization");
+    ok(m.authorizationPolicies, "AuthorizationPolicy");
+    ok(m.meshTLSAuthentications, "MeshTLSAuthentication");
+    ok(m.networkAuthentications, "NetworkAuthentication");
     for (const auto& skipped : loaded.skipped) {
       out << skipped << "\n";
     }
