@@ -48,6 +48,28 @@ struct Parsed {
   SourceRef claimAt;
 };
 
+// The start every namespaced policy and traffic kind shares: metadata into `out` (namespace, name,
+// source, the name's line), then the required `spec` mapping. Returns the spec, or nothing when it
+// is missing or not a mapping (the failure is recorded in `doc`).
+template <typename T>
+std::optional<YAML::Node> readObjectAndSpec(Document& doc, Parsed<T>& out) {
+  Metadata meta;
+  readMetadata(doc, meta, NameRule::kDnsSubdomain);
+  out.object.ns = meta.ns;
+  out.object.name = meta.name;
+  out.object.src = doc.src();
+  out.nameAt = meta.nameAt;
+  YAML::Node spec = child(doc.root(), "spec");
+  if (!present(spec)) {
+    doc.fail(doc.root(), "spec", "required");
+    return std::nullopt;
+  }
+  if (!expectMap(doc, spec, "spec")) {
+    return std::nullopt;
+  }
+  return spec;
+}
+
 // Which Linkerd annotations a kind honours (see MeshAnnotations).
 enum class AnnotationScope { kNamespace, kService, kWorkload };
 // Reads them from `meta` into `out`; each bad value is recorded at its annotation's line.

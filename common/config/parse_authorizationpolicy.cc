@@ -93,21 +93,11 @@ void readAuthentications(Document& doc, const YAML::Node& spec, AuthorizationPol
 std::optional<Parsed<AuthorizationPolicy>> parseAuthorizationPolicy(Document& doc) {
   Parsed<AuthorizationPolicy> out;
   AuthorizationPolicy& policy = out.object;
-  Metadata meta;
-  readMetadata(doc, meta, NameRule::kDnsSubdomain);
-  policy.ns = meta.ns;
-  policy.name = meta.name;
-  policy.src = doc.src();
-  out.nameAt = meta.nameAt;
-
-  YAML::Node spec = child(doc.root(), "spec");
-  if (!present(spec)) {
-    doc.fail(doc.root(), "spec", "required");
+  std::optional<YAML::Node> found = readObjectAndSpec(doc, out);
+  if (!found) {
     return std::nullopt;
   }
-  if (!expectMap(doc, spec, "spec")) {
-    return std::nullopt;
-  }
+  YAML::Node spec = *found;
   readTarget(doc, spec, policy);
   readAuthentications(doc, spec, policy);
   if (!doc.clean()) {

@@ -61,21 +61,11 @@ void readIdentityRefs(Document& doc, const YAML::Node& list, MeshTLSAuthenticati
 std::optional<Parsed<MeshTLSAuthentication>> parseMeshTLSAuthentication(Document& doc) {
   Parsed<MeshTLSAuthentication> out;
   MeshTLSAuthentication& authn = out.object;
-  Metadata meta;
-  readMetadata(doc, meta, NameRule::kDnsSubdomain);
-  authn.ns = meta.ns;
-  authn.name = meta.name;
-  authn.src = doc.src();
-  out.nameAt = meta.nameAt;
-
-  YAML::Node spec = child(doc.root(), "spec");
-  if (!present(spec)) {
-    doc.fail(doc.root(), "spec", "required");
+  std::optional<YAML::Node> found = readObjectAndSpec(doc, out);
+  if (!found) {
     return std::nullopt;
   }
-  if (!expectMap(doc, spec, "spec")) {
-    return std::nullopt;
-  }
+  YAML::Node spec = *found;
   YAML::Node identities = child(spec, "identities");
   YAML::Node refs = child(spec, "identityRefs");
   if (present(identities) && present(refs)) {

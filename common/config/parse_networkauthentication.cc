@@ -9,21 +9,11 @@ namespace weir::config {
 std::optional<Parsed<NetworkAuthentication>> parseNetworkAuthentication(Document& doc) {
   Parsed<NetworkAuthentication> out;
   NetworkAuthentication& authn = out.object;
-  Metadata meta;
-  readMetadata(doc, meta, NameRule::kDnsSubdomain);
-  authn.ns = meta.ns;
-  authn.name = meta.name;
-  authn.src = doc.src();
-  out.nameAt = meta.nameAt;
-
-  YAML::Node spec = child(doc.root(), "spec");
-  if (!present(spec)) {
-    doc.fail(doc.root(), "spec", "required");
+  std::optional<YAML::Node> found = readObjectAndSpec(doc, out);
+  if (!found) {
     return std::nullopt;
   }
-  if (!expectMap(doc, spec, "spec")) {
-    return std::nullopt;
-  }
+  YAML::Node spec = *found;
   YAML::Node networks = child(spec, "networks");
   if (!present(networks)) {
     doc.fail(spec, "spec.networks", "required");

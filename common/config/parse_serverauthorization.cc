@@ -118,21 +118,11 @@ void readClient(Document& doc, const YAML::Node& spec, ServerAuthorization& out)
 std::optional<Parsed<ServerAuthorization>> parseServerAuthorization(Document& doc) {
   Parsed<ServerAuthorization> out;
   ServerAuthorization& authz = out.object;
-  Metadata meta;
-  readMetadata(doc, meta, NameRule::kDnsSubdomain);
-  authz.ns = meta.ns;
-  authz.name = meta.name;
-  authz.src = doc.src();
-  out.nameAt = meta.nameAt;
-
-  YAML::Node spec = child(doc.root(), "spec");
-  if (!present(spec)) {
-    doc.fail(doc.root(), "spec", "required");
+  std::optional<YAML::Node> found = readObjectAndSpec(doc, out);
+  if (!found) {
     return std::nullopt;
   }
-  if (!expectMap(doc, spec, "spec")) {
-    return std::nullopt;
-  }
+  YAML::Node spec = *found;
   readServer(doc, spec, authz);
   readClient(doc, spec, authz);
   if (!doc.clean()) {

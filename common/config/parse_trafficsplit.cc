@@ -83,21 +83,11 @@ void readMatches(Document& doc, const YAML::Node& spec, TrafficSplit& out) {
 std::optional<Parsed<TrafficSplit>> parseTrafficSplit(Document& doc) {
   Parsed<TrafficSplit> out;
   TrafficSplit& split = out.object;
-  Metadata meta;
-  readMetadata(doc, meta, NameRule::kDnsSubdomain);
-  split.ns = meta.ns;
-  split.name = meta.name;
-  split.src = doc.src();
-  out.nameAt = meta.nameAt;
-
-  YAML::Node spec = child(doc.root(), "spec");
-  if (!present(spec)) {
-    doc.fail(doc.root(), "spec", "required");
+  std::optional<YAML::Node> found = readObjectAndSpec(doc, out);
+  if (!found) {
     return std::nullopt;
   }
-  if (!expectMap(doc, spec, "spec")) {
-    return std::nullopt;
-  }
+  YAML::Node spec = *found;
   requireString(doc, spec, "service", "spec.service", split.service);
   out.claimAt = doc.at(child(spec, "service"));
   readBackends(doc, spec, split);
