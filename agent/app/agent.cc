@@ -75,6 +75,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const Options& options) {
       .services = l.mapFd(WEIR_MAP_SERVICES),
       .backends = l.mapFd(WEIR_MAP_BACKENDS),
       .svcStats = l.mapFd(WEIR_MAP_SVC_STATS),
+      .authz = l.mapFd(WEIR_MAP_AUTHZ),
   });
   if (auto st = agent->syncer_->adopt(); !st) {
     return st.error();
@@ -124,8 +125,8 @@ Status Agent::run() { return source_->run(*this); }
 
 void Agent::stop() { source_->stop(); }
 
-void Agent::apply(const state::DesiredState& desired) {
-  auto applied = syncer_->apply(desired);
+void Agent::apply(const state::DesiredState& desired, const state::Touched* touched) {
+  auto applied = syncer_->apply(desired, touched);
   if (!applied) {
     weir::logger("agent")->error("maps not updated error=\"{}\"", applied.error().str());
     counters_.reloadsRejected++;

@@ -41,7 +41,7 @@ class Agent : public source::StateSink {
   Status run();
   void stop();
 
-  void apply(const state::DesiredState& desired) override;
+  void apply(const state::DesiredState& desired, const state::Touched* touched) override;
   void reject(const std::vector<std::string>& errors) override;
 
  private:

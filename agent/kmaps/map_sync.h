@@ -105,18 +105,21 @@ class MapSync {
   // Writes entries that are new or changed. Call before applyDeletes so readers never see a
   // reference to a missing entry during the switch.
   Result<SyncStats> applyUpdates(const Entries<K, V>& desired) {
+    return applyUpdatesIf(desired, [](const V&) { return true; });
+  }
+
+  // The same, for the desired entries whose value satisfies `pick` (the syncer orders writes by
+  // what they mean, e.g. narrowing authorizations before widening ones).
+  template <typename Pick>
+  Result<SyncStats> applyUpdatesIf(const Entries<K, V>& desired, Pick pick) {
     SyncStats stats;
     for (const auto& [key, value] : desired) {
-      auto it = current_.find(key);
-      if (it != current_.end() && sameBytes(it->second, value)) {
-        ++stats.unchanged;
+      if (!pick(value)) {
         continue;
       }
-      if (bpf_map_update_elem(fd_, &key, &value, BPF_ANY) != 0) {
-        return osError(errno, "update map " + name_);
+      if (Status st = write(key, value, stats); !st) {
+        return st.error();
       }
-      current_[key] = value;
-      ++stats.updated;
     }
     return stats;
   }
@@ -133,6 +136,37 @@ class MapSync {
         return osError(errno, "delete from map " + name_);
       }
       it = current_.erase(it);
+      ++stats.deleted;
+    }
+    return stats;
+  }
+
+  // The same, looking only at `keys` (which may list keys absent from `desired`).
+  Result<SyncStats> applyUpdates(const Entries<K, V>& desired, const std::vector<K>& keys) {
+    SyncStats stats;
+    for (const K& key : keys) {
+      auto want = desired.find(key);
+      if (want == desired.end()) {
+        continue;
+      }
+      if (Status st = write(key, want->second, stats); !st) {
+        return st.error();
+      }
+    }
+    return stats;
+  }
+
+  Result<SyncStats> applyDeletes(const Entries<K, V>& desired, const std::vector<K>& keys) {
+    SyncStats stats;
+    for (const K& key : keys) {
+      auto it = current_.find(key);
+      if (it == current_.end() || desired.count(key) != 0) {
+        continue;
+      }
+      if (bpf_map_delete_elem(fd_, &key) != 0 && errno != ENOENT) {
+        return osError(errno, "delete from map " + name_);
+      }
+      current_.erase(it);
       ++stats.deleted;
     }
     return stats;
@@ -155,6 +189,21 @@ class MapSync {
   const Entries<K, V>& current() const { return current_; }
 
  private:
+  // Writes one entry unless the kernel holds it already.
+  Status write(const K& key, const V& value, SyncStats& stats) {
+    auto it = current_.find(key);
+    if (it != current_.end() && sameBytes(it->second, value)) {
+      ++stats.unchanged;
+      return {};
+    }
+    if (bpf_map_update_elem(fd_, &key, &value, BPF_ANY) != 0) {
+      return osError(errno, "update map " + name_);
+    }
+    current_[key] = value;
+    ++stats.updated;
+    return {};
+  }
+
   int fd_;
   std::string name_;
   Entries<K, V> current_;

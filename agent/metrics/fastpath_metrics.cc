@@ -36,7 +36,7 @@ std::string ipString(uint32_t ip4) {
   return buf;
 }
 
-Labels connectionLabels(const TotalsKey& key, const state::DesiredState& names) {
+Labels connectionLabels(const TotalsKey& key, const state::Names& names) {
   auto [cgroupId, vip, port, direction] = key;
   Labels labels;
   auto w = names.workloadMeta.find(cgroupId);
@@ -78,9 +78,20 @@ void renderCounters(TextWriter& w, const MapFds& fds) {
                static_cast<double>(value));
     }
   }
+  // The same refusals under a name of their own: what an operator alerts on.
+  w.family("weir_authz_denied_total", "counter",
+           "Connects to a workload on this node refused by its L4 authorization, by reason "
+           "(deny: the policy refuses the client; no_proxy: only the node proxy could decide, "
+           "and none runs).");
+  auto at = [&](uint32_t index) {
+    auto it = all.value().find(index);
+    return static_cast<double>(it == all.value().end() ? 0 : it->second);
+  };
+  w.sample("weir_authz_denied_total", {{"reason", "deny"}}, at(WEIR_CTR_AUTHZ_DENIED));
+  w.sample("weir_authz_denied_total", {{"reason", "no_proxy"}}, at(WEIR_CTR_AUTHZ_NO_PROXY));
 }
 
-void renderServices(TextWriter& w, const MapFds& fds, const state::DesiredState& names) {
+void renderServices(TextWriter& w, const MapFds& fds, const state::Names& names) {
   w.family("weir_service_connects_total", "counter",
            "Meshed connects to a service port, by where the kernel sent them.");
   auto all = kmaps::readAllPercpu<weir_svc_key, weir_svc_stats>(
@@ -89,6 +100,7 @@ void renderServices(TextWriter& w, const MapFds& fds, const state::DesiredState&
         sum.to_endpoint += v.to_endpoint;
         sum.to_proxy += v.to_proxy;
         sum.no_backend += v.no_backend;
+        sum.denied += v.denied;
       });
   if (!all) {
     return;
@@ -100,9 +112,9 @@ void renderServices(TextWriter& w, const MapFds& fds, const state::DesiredState&
       base = {{"dst_namespace", s->second.ns}, {"dst_service", s->second.name}};
     }
     base.emplace_back("dst_port", std::to_string(key.port));
-    for (auto [result, value] : {std::pair{"endpoint", stats.to_endpoint},
-                                 std::pair{"proxy", stats.to_proxy},
-                                 std::pair{"no_backend", stats.no_backend}}) {
+    for (auto [result, value] :
+         {std::pair{"endpoint", stats.to_endpoint}, std::pair{"proxy", stats.to_proxy},
+          std::pair{"no_backend", stats.no_backend}, std::pair{"denied", stats.denied}}) {
       Labels labels = base;
       labels.emplace_back("result", result);
       w.sample("weir_service_connects_total", labels, static_cast<double>(value));
@@ -110,7 +122,7 @@ void renderServices(TextWriter& w, const MapFds& fds, const state::DesiredState&
   }
 }
 
-void renderConnections(TextWriter& w, const MapFds& fds, const state::DesiredState& names) {
+void renderConnections(TextWriter& w, const MapFds& fds, const state::Names& names) {
   std::map<TotalsKey, Totals> totals;
   auto closed = kmaps::readAllPercpu<weir_traffic_key, weir_traffic>(
       fds.traffic, WEIR_MAP_TRAFFIC, [](weir_traffic& sum, const weir_traffic& v) {
@@ -167,7 +179,7 @@ void renderConnections(TextWriter& w, const MapFds& fds, const state::DesiredSta
 
 }  // namespace
 
-std::string render(const MapFds& fds, const state::DesiredState& names,
+std::string render(const MapFds& fds, const state::Names& names,
                    const AgentCounters& counters) {
   TextWriter w;
   renderCounters(w, fds);

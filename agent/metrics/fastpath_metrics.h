@@ -26,7 +26,7 @@ struct AgentCounters {
 };
 
 // Renders Prometheus text from the live maps. `names` resolves cgroup ids and service addresses.
-std::string render(const MapFds& fds, const state::DesiredState& names,
+std::string render(const MapFds& fds, const state::Names& names,
                    const AgentCounters& counters);
 
 }  // namespace weir::agent::metrics

@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "common/base/log.h"
-#include "common/meshwire/codec.h"
 #include "weir/v1/nodesync.grpc.pb.h"
 
 namespace weir::agent::source {
@@ -20,7 +19,9 @@ constexpr std::chrono::milliseconds kBackoffMax{5000};
 
 NodeSyncSource::NodeSyncSource(std::string address, state::CompileOptions options,
                                state::CgroupResolver resolver)
-    : address_(std::move(address)), options_(std::move(options)), resolver_(std::move(resolver)) {}
+    : address_(std::move(address)),
+      options_(options),
+      compiler_(std::move(options), std::move(resolver)) {}
 
 Status NodeSyncSource::run(StateSink& sink) {
   auto log = weir::logger("nodesync");
@@ -80,10 +81,11 @@ bool NodeSyncSource::session(StateSink& sink) {
     while (stream->Read(&msg)) {
       received = true;
       uint64_t version = 0;
+      std::vector<std::string> errors;
       if (msg.has_snapshot()) {
         epoch_ = msg.snapshot().epoch();
         version = msg.snapshot().version();
-        view_.reset(msg.snapshot().state());
+        errors = compiler_.applySnapshot(view_, msg.snapshot().state());
       } else if (msg.has_diff()) {
         const v1::Diff& diff = msg.diff();
         if (diff.epoch() != epoch_ || diff.from_version() != applied_) {
@@ -94,26 +96,15 @@ bool NodeSyncSource::session(StateSink& sink) {
           applied_ = 0;
           break;
         }
-        view_.apply(diff.upserts(), diff.deletes());
         version = diff.version();
+        errors = compiler_.applyDiff(view_, diff);
       } else {
         continue;
       }
 
-      std::vector<std::string> errors;
-      auto plan = meshwire::fromWire(view_.state());
-      state::CompileResult compiled;
-      if (!plan) {
-        errors.push_back(plan.error().str());
-      } else {
-        compiled = state::compilePlan(plan.value(), options_, resolver_);
-        for (const auto& e : compiled.errors) {
-          errors.push_back(e.str());
-        }
-      }
       v1::NodeSyncClient reply;
       if (errors.empty()) {
-        sink.apply(compiled.state);
+        sink.apply(compiler_.desired(), compiler_.touched());
         applied_ = version;
         reply.mutable_ack()->set_epoch(epoch_);
         reply.mutable_ack()->set_version(version);

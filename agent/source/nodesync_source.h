@@ -2,8 +2,9 @@
 
 // The control plane as the agent's source: one NodeSync stream to weir-control. Snapshots and
 // diffs move an id-keyed copy of the node's state; every version is compiled into the kernel's
-// desired state (the kernel sees only the entries that changed) and acknowledged, or refused with a
-// Nack while the last good state stays. A broken stream is retried with backoff, resuming from the
+// desired state — a diff recompiles only the service ports it touches (state/view_compiler.h) and
+// the kernel sees only the entries that changed — and acknowledged, or refused with a Nack while
+// the last good state stays. A broken stream is retried with backoff, resuming from the
 // last applied version; meanwhile the kernel keeps what it has and traffic flows.
 
 #include <atomic>
@@ -13,6 +14,7 @@
 
 #include "agent/source/source.h"
 #include "agent/state/compile.h"
+#include "agent/state/view_compiler.h"
 #include "common/meshwire/node_state_view.h"
 
 namespace grpc {
@@ -34,7 +36,7 @@ class NodeSyncSource : public Source {
 
   std::string address_;
   state::CompileOptions options_;
-  state::CgroupResolver resolver_;
+  state::ViewCompiler compiler_;
   std::string epoch_;     // of the control plane we last applied from
   uint64_t applied_ = 0;  // the version we last applied
   meshwire::NodeStateView view_;

@@ -14,8 +14,10 @@ namespace weir::agent::source {
 class StateSink {
  public:
   virtual ~StateSink() = default;
-  // A complete, valid desired state for this node.
-  virtual void apply(const state::DesiredState& desired) = 0;
+  // A complete, valid desired state for this node; `touched`, when given, lists every key that
+  // may differ from the last state applied.
+  virtual void apply(const state::DesiredState& desired,
+                     const state::Touched* touched = nullptr) = 0;
   // A new configuration was rejected; the last good state stays in force.
   virtual void reject(const std::vector<std::string>& errors) = 0;
 };

@@ -12,15 +12,95 @@ std::string where(const config::SourceRef& src) {
 
 }  // namespace
 
+std::optional<config::Diagnostic> compilePort(const mesh::PlanServicePort& sp,
+                                              const std::map<std::string, uint64_t>& cgroupOf,
+                                              const CompileOptions& options, DesiredState& state) {
+  if (sp.endpoints.size() > WEIR_MAX_BACKENDS_PER_SERVICE) {
+    return config::Diagnostic{sp.src, "Service/" + sp.name, "spec.selector",
+                              "selects " + std::to_string(sp.endpoints.size()) +
+                                  " endpoints; at most " +
+                                  std::to_string(WEIR_MAX_BACKENDS_PER_SERVICE) + " per port"};
+  }
+  uint32_t total = 0;
+  for (size_t i = 0; i < sp.endpoints.size(); ++i) {
+    const mesh::PlanEndpoint& e = sp.endpoints[i];
+    total += e.weight;
+    auto local = e.local ? cgroupOf.find(e.workloadId) : cgroupOf.end();
+    weir_backend_key key{.vip4 = sp.vip4, .port = sp.port, .slot = static_cast<uint16_t>(i + 1)};
+    state.backends[key] = weir_backend{
+        .ip4 = e.ip4,
+        .port = e.port,
+        .flags = static_cast<uint16_t>(e.fastPathOff ? WEIR_BE_NO_FASTPATH : 0u),
+        .weight_end = total,
+        .pad1 = 0,
+        .cgroup_id = local == cgroupOf.end() ? 0 : local->second};
+  }
+  uint32_t flags = sp.toProxy && options.proxyIp4 != 0 ? WEIR_SVC_TO_PROXY : 0u;
+  state.services[weir_svc_key{.vip4 = sp.vip4, .port = sp.port, .pad = 0}] =
+      weir_svc{.backend_count = static_cast<uint32_t>(sp.endpoints.size()),
+               .total_weight = total, .flags = flags, .pad = 0};
+  state.serviceMeta[{sp.vip4, sp.port}] = ServiceMeta{sp.ns, sp.name, sp.port};
+  return std::nullopt;
+}
+
+void removePort(uint32_t vip4, uint16_t port, DesiredState& state) {
+  weir_svc_key key{.vip4 = vip4, .port = port, .pad = 0};
+  auto svc = state.services.find(key);
+  if (svc == state.services.end()) {
+    return;
+  }
+  for (uint32_t slot = 1; slot <= svc->second.backend_count; ++slot) {
+    state.backends.erase(
+        weir_backend_key{.vip4 = vip4, .port = port, .slot = static_cast<uint16_t>(slot)});
+  }
+  state.services.erase(svc);
+  state.serviceMeta.erase({vip4, port});
+}
+
+std::vector<config::Diagnostic> compileAuthorizations(
+    const std::vector<mesh::PlanAuthorization>& authorizations,
+    const std::map<std::string, uint64_t>& cgroupOf,
+    const std::map<std::string, std::vector<uint64_t>>& cgroupsOfIdentity, DesiredState& state) {
+  std::vector<config::Diagnostic> errors;
+  static const std::vector<uint64_t> kEveryOther = {0};
+  static const std::vector<uint64_t> kNone;
+  state.authz.clear();
+  for (const mesh::PlanAuthorization& a : authorizations) {
+    auto server = cgroupOf.find(a.workloadId);
+    if (server == cgroupOf.end()) {
+      errors.push_back({{},
+                        "authorization " + a.id,
+                        "workload_id",
+                        "workload " + a.workloadId + " has no cgroup on this node"});
+      continue;
+    }
+    const std::vector<uint64_t>* clients = &kEveryOther;
+    if (!a.clientIdentity.empty()) {
+      auto it = cgroupsOfIdentity.find(a.clientIdentity);
+      clients = it == cgroupsOfIdentity.end() ? &kNone : &it->second;
+    }
+    for (uint64_t client : *clients) {
+      weir_authz_key key{.server_cgroup_id = server->second,
+                         .client_cgroup_id = client,
+                         .port = a.port,
+                         .pad0 = 0,
+                         .pad1 = 0};
+      state.authz[key] = weir_authz{.verdict = static_cast<uint32_t>(a.verdict)};
+    }
+  }
+  return errors;
+}
+
 CompileResult compilePlan(const mesh::NodePlan& plan, const CompileOptions& options,
-                      const CgroupResolver& resolveCgroup) {
+                          const CgroupResolver& resolveCgroup) {
   CompileResult result;
   DesiredState& state = result.state;
   state.config.proxy_ip4 = options.proxyIp4;
   state.config.proxy_port = options.proxyPort;
+  state.config.default_verdict = static_cast<uint32_t>(plan.defaultVerdict);
 
   // The workloads placed here: their cgroups are meshed.
-  std::map<std::string, uint64_t> cgroupOf;  // by workload id
+  std::map<std::string, uint64_t>& cgroupOf = result.cgroupOf;
   std::map<uint64_t, const mesh::PlanWorkload*> ownerOf;
   for (const auto& w : plan.workloads) {
     std::string object = "ExternalWorkload/" + w.name;
@@ -40,38 +120,25 @@ CompileResult compilePlan(const mesh::NodePlan& plan, const CompileOptions& opti
     }
     cgroupOf[w.id] = id.value();
     ownerOf[id.value()] = &w;
+    if (!w.identity.empty()) {
+      result.cgroupsOfIdentity[w.identity].push_back(id.value());
+    }
     uint32_t flags = WEIR_WL_MESHED | (w.fastPathOff ? WEIR_WL_NO_FASTPATH : 0u);
     state.workloads[id.value()] = weir_workload{.ip4 = w.ip4, .flags = flags};
     state.workloadMeta[id.value()] = WorkloadMeta{w.ns, w.name, w.identity};
   }
 
   for (const auto& sp : plan.servicePorts) {
-    if (sp.endpoints.size() > WEIR_MAX_BACKENDS_PER_SERVICE) {
-      result.errors.push_back({sp.src, "Service/" + sp.name, "spec.selector",
-                               "selects " + std::to_string(sp.endpoints.size()) +
-                                   " endpoints; at most " +
-                                   std::to_string(WEIR_MAX_BACKENDS_PER_SERVICE) + " per port"});
-      continue;
+    if (auto error = compilePort(sp, result.cgroupOf, options, state)) {
+      result.errors.push_back(std::move(*error));
     }
-    uint32_t total = 0;
-    for (size_t i = 0; i < sp.endpoints.size(); ++i) {
-      const mesh::PlanEndpoint& e = sp.endpoints[i];
-      total += e.weight;
-      auto local = e.local ? cgroupOf.find(e.workloadId) : cgroupOf.end();
-      weir_backend_key key{.vip4 = sp.vip4, .port = sp.port, .slot = static_cast<uint16_t>(i + 1)};
-      state.backends[key] = weir_backend{
-          .ip4 = e.ip4,
-          .port = e.port,
-          .flags = static_cast<uint16_t>(e.fastPathOff ? WEIR_BE_NO_FASTPATH : 0u),
-          .weight_end = total,
-          .pad1 = 0,
-          .cgroup_id = local == cgroupOf.end() ? 0 : local->second};
+  }
+  if (result.errors.empty()) {
+    // With a workload missing, its authorizations would be too: nothing to add to the errors.
+    for (auto& e : compileAuthorizations(plan.authorizations, result.cgroupOf,
+                                         result.cgroupsOfIdentity, state)) {
+      result.errors.push_back(std::move(e));
     }
-    uint32_t flags = sp.toProxy && options.proxyIp4 != 0 ? WEIR_SVC_TO_PROXY : 0u;
-    state.services[weir_svc_key{.vip4 = sp.vip4, .port = sp.port, .pad = 0}] =
-        weir_svc{.backend_count = static_cast<uint32_t>(sp.endpoints.size()),
-                 .total_weight = total, .flags = flags, .pad = 0};
-    state.serviceMeta[{sp.vip4, sp.port}] = ServiceMeta{sp.ns, sp.name, sp.port};
   }
   return result;
 }

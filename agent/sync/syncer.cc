@@ -19,21 +19,23 @@ Syncer::Syncer(const MapFds& fds)
       workloads_(fds.workloads, WEIR_MAP_WORKLOADS),
       services_(fds.services, WEIR_MAP_SERVICES),
       backends_(fds.backends, WEIR_MAP_BACKENDS),
-      applied_(std::make_shared<state::DesiredState>()) {}
+      authz_(fds.authz, WEIR_MAP_AUTHZ),
+      applied_(std::make_shared<state::Names>()) {}
 
 Status Syncer::adopt() {
-  for (Status st : {workloads_.adopt(), services_.adopt(), backends_.adopt()}) {
+  for (Status st : {workloads_.adopt(), services_.adopt(), backends_.adopt(), authz_.adopt()}) {
     if (!st) {
       return st;
     }
   }
-  weir::logger("sync")->info("adopted workloads={} services={} backends={}",
+  weir::logger("sync")->info("adopted workloads={} services={} backends={} authz={}",
                              workloads_.current().size(), services_.current().size(),
-                             backends_.current().size());
+                             backends_.current().size(), authz_.current().size());
   return {};
 }
 
-Result<ApplyStats> Syncer::apply(const state::DesiredState& desired) {
+Result<ApplyStats> Syncer::apply(const state::DesiredState& desired,
+                                 const state::Touched* touched) {
   ApplyStats total;
   uint32_t zero = 0;
   weir_config current{};
@@ -46,30 +48,59 @@ Result<ApplyStats> Syncer::apply(const state::DesiredState& desired) {
     }
     ++total.updated;
   }
+  // Authorizations that narrow, then those that widen (syncer.h).
+  for (bool widen : {false, true}) {
+    auto au = authz_.applyUpdatesIf(desired.authz, [widen](const weir_authz& a) {
+      return (a.verdict == WEIR_AUTHZ_ALLOW) == widen;
+    });
+    if (!au) {
+      return au.error();
+    }
+    add(total, au.value());
+  }
   // Backends before the services that count them; stale backends only after their service
   // stopped counting them.
-  auto w = workloads_.sync(desired.workloads);
-  if (!w) {
-    return w.error();
+  if (touched == nullptr) {
+    auto w = workloads_.sync(desired.workloads);
+    if (!w) {
+      return w.error();
+    }
+    add(total, w.value());
   }
-  add(total, w.value());
-  auto bu = backends_.applyUpdates(desired.backends);
+  auto bu = touched ? backends_.applyUpdates(desired.backends, touched->backends)
+                    : backends_.applyUpdates(desired.backends);
   if (!bu) {
     return bu.error();
   }
   add(total, bu.value());
   std::vector<weir_svc_key> removed;
-  for (const auto& [key, value] : services_.current()) {
-    if (desired.services.count(key) == 0) {
-      removed.push_back(key);
+  if (touched) {
+    for (const auto& key : touched->services) {
+      if (desired.services.count(key) == 0 && services_.current().count(key) != 0) {
+        removed.push_back(key);
+      }
+    }
+  } else {
+    for (const auto& [key, value] : services_.current()) {
+      if (desired.services.count(key) == 0) {
+        removed.push_back(key);
+      }
     }
   }
-  auto s = services_.sync(desired.services);
-  if (!s) {
-    return s.error();
+  auto su = touched ? services_.applyUpdates(desired.services, touched->services)
+                    : services_.applyUpdates(desired.services);
+  if (!su) {
+    return su.error();
   }
-  add(total, s.value());
-  auto bd = backends_.applyDeletes(desired.backends);
+  add(total, su.value());
+  auto sd = touched ? services_.applyDeletes(desired.services, touched->services)
+                    : services_.applyDeletes(desired.services);
+  if (!sd) {
+    return sd.error();
+  }
+  add(total, sd.value());
+  auto bd = touched ? backends_.applyDeletes(desired.backends, touched->backends)
+                    : backends_.applyDeletes(desired.backends);
   if (!bd) {
     return bd.error();
   }
@@ -77,14 +108,24 @@ Result<ApplyStats> Syncer::apply(const state::DesiredState& desired) {
   for (const auto& key : removed) {
     bpf_map_delete_elem(fds_.svcStats, &key);  // a deleted service's counters go with it
   }
+  auto ad = authz_.applyDeletes(desired.authz);
+  if (!ad) {
+    return ad.error();
+  }
+  add(total, ad.value());
 
-  auto snapshot = std::make_shared<const state::DesiredState>(desired);
-  std::lock_guard lock(mutex_);
-  applied_ = std::move(snapshot);
+  // Names change when services or workloads come and go, not with weights: copy them only then.
+  std::shared_ptr<const state::Names> names = applied();
+  if (names->workloadMeta != desired.workloadMeta || names->serviceMeta != desired.serviceMeta) {
+    auto fresh = std::make_shared<const state::Names>(
+        state::Names{desired.workloadMeta, desired.serviceMeta});
+    std::lock_guard lock(mutex_);
+    applied_ = std::move(fresh);
+  }
   return total;
 }
 
-std::shared_ptr<const state::DesiredState> Syncer::applied() const {
+std::shared_ptr<const state::Names> Syncer::applied() const {
   std::lock_guard lock(mutex_);
   return applied_;
 }

@@ -1,7 +1,15 @@
 #pragma once
 
 // Makes the kernel maps equal to a desired state, writing only differences, in an order that never
-// lets connect4 see a service whose backends are missing.
+// lets connect4 see a service whose backends are missing, nor a connection pass that neither the
+// old nor the new authorizations let pass:
+//   1. weir_config (proxy address, default verdict);
+//   2. authorization entries that narrow (DENY, PROXY), then those that widen (ALLOW) — so a
+//      policy moving from client A to client B never admits both — all before the workloads and
+//      backends they are about, so a new client or server is never seen without its entries;
+//   3. workloads; backends before the services that count them; stale services, then backends;
+//   4. stale authorization entries last: until then a lookup finds the old, explicit verdict
+//      rather than falling back to a wider one.
 
 #include <memory>
 #include <mutex>
@@ -18,6 +26,7 @@ struct MapFds {
   int services = -1;
   int backends = -1;
   int svcStats = -1;
+  int authz = -1;
 };
 
 struct ApplyStats {
@@ -33,19 +42,23 @@ class Syncer {
   // Reads what the kernel maps hold now (pinned state from an earlier agent) as the baseline.
   Status adopt();
 
-  // Applies the differences between the last applied state and `desired`.
-  Result<ApplyStats> apply(const state::DesiredState& desired);
+  // Applies the differences between the last applied state and `desired`. With `touched`, only
+  // the keys it lists are compared (the caller vouches that no other entry changed), so the
+  // cost follows the change.
+  Result<ApplyStats> apply(const state::DesiredState& desired,
+                           const state::Touched* touched = nullptr);
 
   // The names behind the last applied state, for metric labels. Safe from any thread.
-  std::shared_ptr<const state::DesiredState> applied() const;
+  std::shared_ptr<const state::Names> applied() const;
 
  private:
   MapFds fds_;
   kmaps::MapSync<uint64_t, weir_workload> workloads_;
   kmaps::MapSync<weir_svc_key, weir_svc> services_;
   kmaps::MapSync<weir_backend_key, weir_backend> backends_;
+  kmaps::MapSync<weir_authz_key, weir_authz> authz_;
   mutable std::mutex mutex_;
-  std::shared_ptr<const state::DesiredState> applied_;
+  std::shared_ptr<const state::Names> applied_;
 };
 
 }  // namespace weir::agent::sync

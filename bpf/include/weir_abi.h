@@ -25,6 +25,7 @@
 #define WEIR_MAP_COUNTERS "weir_counters"
 #define WEIR_MAP_SVC_STATS "weir_svc_stats"
 #define WEIR_MAP_TRAFFIC "weir_traffic"
+#define WEIR_MAP_AUTHZ "weir_authz"
 
 /* ---- sizes ---- */
 #define WEIR_MAX_WORKLOADS 16384
@@ -33,6 +34,7 @@
 #define WEIR_MAX_BACKENDS_PER_SERVICE 1024 /* binary search depth: 10 */
 #define WEIR_MAX_CONNS 262144
 #define WEIR_MAX_TRAFFIC 65536
+#define WEIR_MAX_AUTHZ 65536
 
 /* Socket options answered by the getsockopt program: SO_ORIGINAL_DST (linux/netfilter_ipv4.h)
  * and IP6T_SO_ORIGINAL_DST (linux/netfilter_ipv6/ip6_tables.h). */
@@ -46,7 +48,8 @@ struct weir_config {
   __u32 proxy_ip4;         /* node proxy outbound address, network order; 0 = no proxy */
   __u16 proxy_port;        /* host order */
   __u16 pad0;
-  __u32 flags;             /* reserved */
+  __u32 default_verdict;   /* WEIR_AUTHZ_*: a local endpoint's port with no weir_authz entry
+                            * (the cluster's default inbound policy); was the reserved `flags` */
   __u32 pad1;
 };
 
@@ -90,6 +93,27 @@ struct weir_backend {
   __u64 cgroup_id;         /* the endpoint workload's cgroup on this node; 0 = not on this node */
 };
 #define WEIR_BE_NO_FASTPATH 1u /* the endpoint workload opted out of the kernel fast path */
+
+/* ---- weir_authz: HASH, written by the agent, read by connect4 ----
+ * The compiled L4 authorization of the kernel fast path: may a meshed client reach a port of a
+ * meshed workload on this node directly? connect4 looks up (server, client, port), then
+ * (server, 0, port) — the port's verdict for every other client — then weir_config's
+ * default_verdict. */
+struct weir_authz_key {
+  __u64 server_cgroup_id;  /* the chosen endpoint's workload (weir_backend.cgroup_id) */
+  __u64 client_cgroup_id;  /* the connecting workload; 0 = any client without its own entry */
+  __u16 port;              /* the endpoint's port (the target port), host order */
+  __u16 pad0;
+  __u32 pad1;
+};
+
+struct weir_authz {
+  __u32 verdict;           /* WEIR_AUTHZ_* */
+};
+/* Verdicts, as weir.v1.L4Verdict. The zero value sends to the proxy: never a silent allow. */
+#define WEIR_AUTHZ_PROXY 0u /* the node proxy decides (networks, routes); refused without one */
+#define WEIR_AUTHZ_ALLOW 1u
+#define WEIR_AUTHZ_DENY 2u  /* refused with EPERM */
 
 /* ---- weir_sock_orig: LRU_HASH socket cookie -> original destination.
  * Written by connect4 (meshed client sockets it steered), read by sockops (TCP_CONNECT_CB) and
@@ -172,7 +196,8 @@ struct weir_svc_stats {
   __u64 connects;          /* meshed connects to this service port */
   __u64 to_endpoint;       /* rewritten to an endpoint (fast path or remote node) */
   __u64 to_proxy;          /* rewritten to the node proxy */
-  __u64 no_backend;        /* no usable endpoint: left untouched */
+  __u64 no_backend;        /* no usable endpoint: refused */
+  __u64 denied;            /* refused by authorization (DENY, or PROXY with no proxy) */
 };
 
 /* ---- weir_counters: PERCPU_ARRAY[WEIR_CTR_MAX] of __u64, written by every program ---- */
@@ -190,6 +215,9 @@ enum weir_counter {
   WEIR_CTR_ORIGDST_ANSWERED,       /* getsockopt(SO_ORIGINAL_DST) answered */
   WEIR_CTR_ORIGDST_MISS,           /* ... asked for a socket weir did not steer */
   WEIR_CTR_PEERNAME_REWRITTEN,     /* getpeername() shown the original destination */
+  WEIR_CTR_AUTHZ_DENIED,           /* connect4 refused a local endpoint: verdict DENY */
+  WEIR_CTR_AUTHZ_NO_PROXY,         /* ... verdict PROXY and no node proxy */
+  WEIR_CTR_AUTHZ_TO_PROXY,         /* ... verdict PROXY: steered to the node proxy */
   WEIR_CTR_MAX,
 };
 

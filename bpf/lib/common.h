@@ -11,6 +11,7 @@
 #define AF_INET 2
 #define IPPROTO_TCP 6
 #define ECONNREFUSED 111
+#define EPERM 1
 
 /* Return codes of the cgroup hooks: 1 lets the call proceed; 0 fails it with EPERM (or with the
  * errno set through bpf_set_retval). */

@@ -12,7 +12,7 @@
 #define WEIR_MAP extern
 #endif
 
-/* Node settings (the proxy's address). Writer: agent. Reader: connect4. */
+/* Node settings (the proxy's address, the default L4 verdict). Writer: agent. Reader: connect4. */
 WEIR_MAP struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 1);
@@ -112,5 +112,14 @@ WEIR_MAP struct {
   __type(value, struct weir_traffic);
   __uint(pinning, LIBBPF_PIN_BY_NAME);
 } weir_traffic SEC(".maps");
+
+/* (server cgroup, client cgroup, port) -> L4 verdict. Writer: agent. Reader: connect4. */
+WEIR_MAP struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, WEIR_MAX_AUTHZ);
+  __type(key, struct weir_authz_key);
+  __type(value, struct weir_authz);
+  __uint(pinning, LIBBPF_PIN_BY_NAME);
+} weir_authz SEC(".maps");
 
 #endif

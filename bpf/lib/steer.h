@@ -1,5 +1,6 @@
 /* The connect-time decision shared by connect4 and connect6: is this a meshed workload dialling a
- * mesh service, and if so where does the connection go (an endpoint, or the node proxy)? */
+ * mesh service, and if so where does the connection go (an endpoint, or the node proxy), and may
+ * it reach a local endpoint at all (weir_authz)? */
 #ifndef WEIR_BPF_LIB_STEER_H
 #define WEIR_BPF_LIB_STEER_H
 
@@ -30,11 +31,49 @@ struct weir_dest {
   __u16 rewritten;
 };
 
+/* Steers the connection to the node proxy's outbound listener; false when no proxy runs here. */
+static __always_inline int weir_to_proxy(struct bpf_sock_addr* ctx, const struct weir_config* cfg,
+                                         const struct weir_svc_key* key, __u64 cgroup_id,
+                                         __u16 no_fastpath, struct weir_svc_stats* stats,
+                                         struct weir_dest* dest) {
+  if (!cfg || cfg->proxy_ip4 == 0) {
+    return 0;
+  }
+  dest->ip4 = cfg->proxy_ip4;
+  dest->port = cfg->proxy_port;
+  dest->rewritten = 1;
+  weir_remember(ctx, key, cgroup_id, 0, WEIR_ORIG_TO_PROXY | no_fastpath);
+  weir_count(WEIR_CTR_CONNECT_REWRITTEN);
+  weir_count(WEIR_CTR_CONNECT_TO_PROXY);
+  if (stats) {
+    stats->to_proxy += 1;
+  }
+  return 1;
+}
+
+/* The L4 authorization of a connection from `client` to `port` of the local workload `server`:
+ * its own entry, else the port's entry for every other client, else the node's default. */
+static __always_inline __u32 weir_authz_verdict(__u64 server, __u64 client, __u16 port,
+                                                const struct weir_config* cfg) {
+  struct weir_authz_key key = {.server_cgroup_id = server, .client_cgroup_id = client, .port = port};
+  struct weir_authz* entry = bpf_map_lookup_elem(&weir_authz, &key);
+  if (entry) {
+    return entry->verdict;
+  }
+  key.client_cgroup_id = 0;
+  entry = bpf_map_lookup_elem(&weir_authz, &key);
+  if (entry) {
+    return entry->verdict;
+  }
+  return cfg ? cfg->default_verdict : WEIR_AUTHZ_PROXY;
+}
+
 /* Decides where an IPv4 destination goes; sets dest->rewritten and the new address when the
  * connection is steered. The caller writes the context: the verifier refuses context accesses
  * through a computed pointer, which sharing the write between connect4 and connect6 invites.
- * Returns WEIR_CG_ALLOW, or WEIR_CG_REJECT with the errno set when the service has no usable
- * endpoint. */
+ * Returns WEIR_CG_ALLOW, or WEIR_CG_REJECT with the errno set: ECONNREFUSED when the service has
+ * no usable endpoint, EPERM when the authorization of a local endpoint refuses the client (DENY,
+ * or PROXY with no node proxy to decide). */
 static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_dest* dest) {
   if (ctx->protocol != IPPROTO_TCP) {
     return WEIR_CG_ALLOW;
@@ -57,21 +96,11 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
     stats->connects += 1;
   }
 
-  if (svc->flags & WEIR_SVC_TO_PROXY) {
-    __u32 zero = 0;
-    struct weir_config* cfg = bpf_map_lookup_elem(&weir_config, &zero);
-    if (cfg && cfg->proxy_ip4 != 0) {
-      dest->ip4 = cfg->proxy_ip4;
-      dest->port = cfg->proxy_port;
-      dest->rewritten = 1;
-      weir_remember(ctx, &key, cgroup_id, 0, WEIR_ORIG_TO_PROXY | no_fastpath);
-      weir_count(WEIR_CTR_CONNECT_REWRITTEN);
-      weir_count(WEIR_CTR_CONNECT_TO_PROXY);
-      if (stats) {
-        stats->to_proxy += 1;
-      }
-      return WEIR_CG_ALLOW;
-    }
+  __u32 zero = 0;
+  struct weir_config* cfg = bpf_map_lookup_elem(&weir_config, &zero);
+  if ((svc->flags & WEIR_SVC_TO_PROXY) &&
+      weir_to_proxy(ctx, cfg, &key, cgroup_id, no_fastpath, stats, dest)) {
+    return WEIR_CG_ALLOW;
   }
 
   struct weir_backend* backend = weir_pick_backend(&key, svc);
@@ -83,6 +112,23 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
     }
     bpf_set_retval(-ECONNREFUSED);
     return WEIR_CG_REJECT;
+  }
+  if (backend->cgroup_id != 0) {
+    /* Both ends on this node: the kernel is the only policy point, so it checks. */
+    __u32 verdict = weir_authz_verdict(backend->cgroup_id, cgroup_id, backend->port, cfg);
+    if (verdict == WEIR_AUTHZ_PROXY &&
+        weir_to_proxy(ctx, cfg, &key, cgroup_id, no_fastpath, stats, dest)) {
+      weir_count(WEIR_CTR_AUTHZ_TO_PROXY);
+      return WEIR_CG_ALLOW;
+    }
+    if (verdict != WEIR_AUTHZ_ALLOW) {
+      weir_count(verdict == WEIR_AUTHZ_DENY ? WEIR_CTR_AUTHZ_DENIED : WEIR_CTR_AUTHZ_NO_PROXY);
+      if (stats) {
+        stats->denied += 1;
+      }
+      bpf_set_retval(-EPERM);
+      return WEIR_CG_REJECT;
+    }
   }
   dest->ip4 = backend->ip4;
   dest->port = backend->port;

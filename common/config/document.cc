@@ -47,6 +47,9 @@ void walkKeys(Document& doc, const YAML::Node& node, const std::string& path, Ke
 }  // namespace
 
 SourceRef Document::at(const YAML::Node& node) const {
+  if (firstLine_ == kNoLines) {
+    return SourceRef{file_, 0};
+  }
   if (node.IsDefined() && node.Mark().line >= 0) {
     return SourceRef{file_, firstLine_ + node.Mark().line + 1};
   }

@@ -21,7 +21,10 @@ namespace weir::config {
 // The document being read: each Diagnostic it records carries its file and object.
 class Document {
  public:
-  // `firstLine`: the 0-based line in `file` where the text yaml-cpp parsed for `root` starts.
+  // `firstLine`: the 0-based line in `file` where the text yaml-cpp parsed for `root` starts, or
+  // kNoLines for an object that is not in a file (the Kubernetes source): its lines would mean
+  // nothing to a user, so every SourceRef then has line 0 and `file` alone names the object.
+  static constexpr int kNoLines = -1;
   Document(std::string file, YAML::Node root, int firstLine, std::vector<Diagnostic>& errors)
       : file_(std::move(file)), root_(std::move(root)), firstLine_(firstLine), errors_(errors) {}
 

@@ -22,9 +22,10 @@ constexpr KnownKind kKinds[] = {
     {"policy.linkerd.io", "MeshTLSAuthentication", kMeshTLSAuthentication, "v1alpha1"},
     // Linkerd's CRD serves v1alpha1 only; the seed's documents are written as v1beta1.
     {"policy.linkerd.io", "NetworkAuthentication", kNetworkAuthentication, "v1alpha1 v1beta1"},
-    // Core kinds the Kubernetes source will read; in files they say nothing weir uses.
+    // Core kinds only the Kubernetes source reads; in files they say nothing weir uses. Any
+    // version is skipped, as before pods were read at all.
     {"", "Endpoints", kSkip, ""},
-    {"", "Pod", kSkip, ""},
+    {"", "Pod", kPod, ""},
     // Neighbours that live in the same directories and mean nothing to weir.
     {"apps", "Deployment", kSkip, ""},
     {"apps", "StatefulSet", kSkip, ""},

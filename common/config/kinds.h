@@ -20,6 +20,7 @@ enum class KindHandling {
   kAuthorizationPolicy,
   kMeshTLSAuthentication,
   kNetworkAuthentication,
+  kPod,  // read only when the caller asks for pods (ObjectOptions), otherwise skipped
   kSkip,
 };
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <type_traits>
+#include <variant>
 
 #include "common/base/fd.h"
 #include "common/base/log.h"
@@ -13,6 +15,7 @@
 #include "common/config/document.h"
 #include "common/config/kinds.h"
 #include "common/config/parse.h"
+#include "common/config/parsed_document.h"
 #include "common/config/split.h"
 #include "common/config/validate.h"
 
@@ -66,94 +69,137 @@ const KnownKind* classify(Document& doc) {
   return known;
 }
 
-template <typename Parsed>
-void addTo(ModelBuilder& builder, std::optional<Parsed> parsed, LoadResult& result) {
+template <typename T>
+ParsedObject maybe(std::optional<T> parsed) {
   if (parsed) {
-    builder.add(std::move(*parsed), result.errors);
+    return std::move(*parsed);
   }
+  return {};
 }
 
-void loadDocument(const std::string& file, const YAML::Node& root, int firstLine,
-                  ModelBuilder& builder, LoadResult& result) {
+// One document's object, checked on its own; errors and skips go to `result`.
+ParsedObject readDocument(const std::string& file, const YAML::Node& root, int firstLine, bool pods,
+                          LoadResult& result) {
   Document doc(file, root, firstLine, result.errors);
   if (!root.IsMap()) {
     doc.fail(root, "", "document must be a mapping, got " + describe(root));
-    return;
+    return {};
   }
   if (!present(child(root, "kind")) && !present(child(root, "apiVersion")) &&
       present(child(root, "groups"))) {
     skip(result, doc.src(), "Prometheus rules");
-    return;
+    return {};
   }
   const KnownKind* known = classify(doc);
   if (known == nullptr) {
-    return;
+    return {};
   }
-  if (known->handling == KindHandling::kSkip) {
+  if (known->handling == KindHandling::kSkip || (known->handling == KindHandling::kPod && !pods)) {
     skip(result, doc.src(), doc.object());
-    return;
+    return {};
   }
   if (!checkSize(doc)) {
-    return;
+    return {};
   }
   checkDuplicateKeys(doc);
   switch (known->handling) {
     case KindHandling::kService:
-      return addTo(builder, parseService(doc), result);
+      return maybe(parseService(doc));
     case KindHandling::kExternalWorkload:
-      return addTo(builder, parseWorkload(doc), result);
+      return maybe(parseWorkload(doc));
     case KindHandling::kNamespace:
-      return addTo(builder, parseNamespace(doc), result);
+      return maybe(parseNamespace(doc));
     case KindHandling::kServiceAccount:
-      return addTo(builder, parseServiceAccount(doc), result);
+      return maybe(parseServiceAccount(doc));
     case KindHandling::kServiceProfile:
-      return addTo(builder, parseServiceProfile(doc), result);
+      return maybe(parseServiceProfile(doc));
     case KindHandling::kTrafficSplit:
-      return addTo(builder, parseTrafficSplit(doc), result);
+      return maybe(parseTrafficSplit(doc));
     case KindHandling::kHttpRoute:
-      return addTo(builder, parseHttpRoute(doc), result);
+      return maybe(parseHttpRoute(doc));
     case KindHandling::kServer:
-      return addTo(builder, parseServer(doc), result);
+      return maybe(parseServer(doc));
     case KindHandling::kServerAuthorization:
-      return addTo(builder, parseServerAuthorization(doc), result);
+      return maybe(parseServerAuthorization(doc));
     case KindHandling::kAuthorizationPolicy:
-      return addTo(builder, parseAuthorizationPolicy(doc), result);
+      return maybe(parseAuthorizationPolicy(doc));
     case KindHandling::kMeshTLSAuthentication:
-      return addTo(builder, parseMeshTLSAuthentication(doc), result);
+      return maybe(parseMeshTLSAuthentication(doc));
     case KindHandling::kNetworkAuthentication:
-      return addTo(builder, parseNetworkAuthentication(doc), result);
+      return maybe(parseNetworkAuthentication(doc));
+    case KindHandling::kPod:
+      return maybe(parsePod(doc));
     case KindHandling::kSkip:
-      return;
+      return {};
   }
+  return {};
 }
+
+// The line in the file of line `offset` (0-based) of `piece`; 0 when the piece is not from a
+// file (Document::kNoLines).
+int fileLine(const TextDocument& piece, int offset) {
+  return piece.firstLine == Document::kNoLines ? 0 : piece.firstLine + offset + 1;
+}
+
+}  // namespace
+
+// Parses one document of `file` on its own: its object, its errors, or why it is skipped. Depends
+// on nothing but the document's text and position, which is what lets DocumentCache reuse it.
+ParsedDocument parseDocument(const std::string& file, const TextDocument& piece, bool pods) {
+  ParsedDocument out;
+  out.firstLine = piece.firstLine;
+  LoadResult local;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(piece.text));
+  } catch (const YAML::Exception& e) {
+    fileError(local, file, fileLine(piece, std::max(e.mark.line, 0)), "malformed YAML: " + e.msg);
+    out.errors = std::move(local.errors);
+    return out;
+  }
+  if (root.IsNull()) {
+    // An empty document, or text yaml-cpp gave up on without a word (",\"a").
+    int content = firstContentLine(piece.text);
+    if (content >= 0 && !isNullLiteral(piece.text)) {
+      fileError(local, file, fileLine(piece, content), "malformed YAML: no document could be read");
+    }
+    out.errors = std::move(local.errors);
+    return out;
+  }
+  // The readers never index a non-mapping nor mark a missing node, so yaml-cpp should not
+  // throw here; if it does, the document is rejected rather than the process.
+  try {
+    out.object = readDocument(file, root, piece.firstLine, pods, local);
+  } catch (const YAML::Exception& e) {
+    fileError(local, file, fileLine(piece, 0), "cannot read document: " + e.msg);
+  }
+  out.errors = std::move(local.errors);
+  out.skipped = std::move(local.skipped);
+  return out;
+}
+
+namespace {
+
+}  // namespace
+
+void addDocument(const ParsedDocument& doc, ModelBuilder& builder, LoadResult& result) {
+  result.errors.insert(result.errors.end(), doc.errors.begin(), doc.errors.end());
+  result.skipped.insert(result.skipped.end(), doc.skipped.begin(), doc.skipped.end());
+  std::visit(
+      [&](const auto& object) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(object)>, std::monostate>) {
+          builder.add(object, result.errors);
+        }
+      },
+      doc.object);
+}
+
+namespace {
 
 void loadText(std::string_view text, const std::string& file, ModelBuilder& builder,
               LoadResult& result) {
   for (const TextDocument& piece : splitDocuments(text)) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(piece.text));
-    } catch (const YAML::Exception& e) {
-      fileError(result, file, piece.firstLine + std::max(e.mark.line, 0) + 1,
-                "malformed YAML: " + e.msg);
-      continue;
-    }
-    if (root.IsNull()) {
-      // An empty document, or text yaml-cpp gave up on without a word (",\"a").
-      int content = firstContentLine(piece.text);
-      if (content >= 0 && !isNullLiteral(piece.text)) {
-        fileError(result, file, piece.firstLine + content + 1,
-                  "malformed YAML: no document could be read");
-      }
-      continue;
-    }
-    // The readers never index a non-mapping nor mark a missing node, so yaml-cpp should not
-    // throw here; if it does, the document is rejected rather than the process.
-    try {
-      loadDocument(file, root, piece.firstLine, builder, result);
-    } catch (const YAML::Exception& e) {
-      fileError(result, file, piece.firstLine + 1, "cannot read document: " + e.msg);
-    }
+    addDocument(parseDocument(file, piece), builder, result);
   }
 }
 
@@ -233,10 +279,8 @@ LoadResult parseText(std::string_view yaml, const std::string& file) {
   return result;
 }
 
-LoadResult loadPath(const std::string& path) {
-  LoadResult result;
-  ModelBuilder builder;
-  size_t fileCount = 0;
+std::vector<SourceFile> readConfigFiles(const std::string& path, LoadResult& result) {
+  std::vector<SourceFile> out;
   try {
     for (const std::string& file : listFiles(path, result)) {
       std::error_code ec;
@@ -249,22 +293,38 @@ LoadResult loadPath(const std::string& path) {
         fileError(result, file, 0, text.error().str());
         continue;
       }
-      ++fileCount;
-      loadText(*text, file, builder, result);
+      out.push_back(SourceFile{file, std::move(*text)});
     }
   } catch (const std::exception& e) {
     fileError(result, path, 0, std::string("cannot load: ") + e.what());
   }
-  result.model = std::move(builder).finish();
-  const Model& m = result.model;
+  return out;
+}
+
+void logLoaded(const std::string& path, size_t files, const Model& m, size_t skipped,
+               size_t errors) {
   size_t mesh = m.namespaces.size() + m.serviceAccounts.size() + m.serviceProfiles.size() +
                 m.trafficSplits.size() + m.httpRoutes.size() + m.servers.size() +
                 m.serverAuthorizations.size() + m.authorizationPolicies.size() +
                 m.meshTLSAuthentications.size() + m.networkAuthentications.size();
   logger("config")->info(
       "config_loaded path={} files={} services={} workloads={} other={} skipped={} errors={}", path,
-      fileCount, m.services.size(), m.workloads.size(), mesh, result.skipped.size(),
-      result.errors.size());
+      files, m.services.size(), m.workloads.size(), mesh, skipped, errors);
+}
+
+LoadResult loadPath(const std::string& path) {
+  LoadResult result;
+  ModelBuilder builder;
+  std::vector<SourceFile> files = readConfigFiles(path, result);
+  try {
+    for (const SourceFile& file : files) {
+      loadText(file.text, file.name, builder, result);
+    }
+  } catch (const std::exception& e) {
+    fileError(result, path, 0, std::string("cannot load: ") + e.what());
+  }
+  result.model = std::move(builder).finish();
+  logLoaded(path, files.size(), result.model, result.skipped.size(), result.errors.size());
   return result;
 }
 

@@ -8,9 +8,10 @@
 // NetworkAuthentication (v1alpha1, v1beta1) and HTTPRoute (v1beta1..v1beta3) of
 // policy.linkerd.io; SMI's TrafficSplit (split.smi-spec.io v1alpha1..v1alpha4); the Gateway
 // API's HTTPRoute (gateway.networking.k8s.io v1beta1, v1). kinds.cc has the list.
-// Skipped, listed in LoadResult::skipped and logged at debug: Endpoints and Pod, and common
-// neighbours in the same directories (Deployment, ConfigMap, Secret, ServiceMonitor, Flux,
-// Flagger, Prometheus rules). Any other kind, or another version of a kind read, is an error.
+// Skipped, listed in LoadResult::skipped and logged at debug: Endpoints and Pod (only the
+// Kubernetes source reads pods, through objects.h), and common neighbours in the same
+// directories (Deployment, ConfigMap, Secret, ServiceMonitor, Flux, Flagger, Prometheus rules).
+// Any other kind, or another version of a kind read, is an error.
 //
 // Contract: a load either succeeds whole (ok()) or is rejected. When ok() is false the caller
 // must keep its last good Model in force and report `errors`; `model` then holds only the objects

@@ -21,7 +21,7 @@ namespace weir::config {
 // annotation as written besides, the proxy tuning ones (config.linkerd.io/proxy-cpu-request,
 // ...) included. Each kind reads only those Linkerd honours on it: a Namespace all of them; a
 // Service opaque-ports (numbers and ranges only) and load-balancer; an ExternalWorkload
-// opaque-ports. Unset fields are empty.
+// opaque-ports; a Pod all but load-balancer. Unset fields are empty.
 struct MeshAnnotations {
   std::string inject;        // linkerd.io/inject: enabled, disabled or ingress
   std::string loadBalancer;  // linkerd.io/load-balancer: ewma, p2c or round-robin
@@ -61,12 +61,16 @@ struct Service {
 struct WorkloadPort {
   std::string name;
   uint16_t port = 0;
-  std::string protocol = "TCP";  // TCP or UDP
+  std::string protocol = "TCP";  // TCP or UDP; a Pod's also SCTP
 
   bool operator==(const WorkloadPort&) const = default;
 };
 
 // Linkerd's ExternalWorkload (workload.linkerd.io/v1beta1): a non-Kubernetes workload in the mesh.
+// The Kubernetes source also models each core v1 Pod that can take connections (Running, with an
+// IPv4 address, not hostNetwork) as one of these; podUid tells them apart. For a pod: ips are
+// status.podIPs (IPv4 ones), ports spec.containers[].ports, node spec.nodeName, and cgroup stays
+// empty, because the agent finds a pod by its UID (kubelet's pod<uid> cgroup).
 struct ExternalWorkload {
   std::string ns = "default";
   std::string name;
@@ -80,6 +84,18 @@ struct ExternalWorkload {
   uint32_t weight = 1;     // annotation weir.io/weight, 1..1000000
   SourceRef src;           // the document
   MeshAnnotations mesh;
+  // Pods only (empty/true for an ExternalWorkload):
+  std::string podUid;          // metadata.uid; set exactly for pods
+  std::string serviceAccount;  // spec.serviceAccountName, "default" when unset
+  // Whether the workload is in the mesh. A pod is when linkerd.io/inject on it, or else on its
+  // Namespace, is "enabled" or "ingress"; then identity and serverName are
+  // <serviceAccount>.<ns>.serviceaccount.identity.linkerd.cluster.local. An unmeshed pod is still
+  // an endpoint of the services selecting it, but is never placed (enrolled) and has no identity.
+  bool meshed = true;
+  // The pod's Ready condition is True and it is not being deleted. A pod that is not ready is
+  // still placed when meshed (its own connections stay in the mesh while it starts or drains),
+  // but is not an endpoint, as Kubernetes leaves it out of EndpointSlices.
+  bool ready = true;
 
   bool operator==(const ExternalWorkload&) const = default;
 };

@@ -24,7 +24,17 @@ struct ParsedWorkload {
   ExternalWorkload workload;
   SourceRef nameAt;
   std::vector<SourceRef> ipAt;  // parallel to workload.ips
+  // How clashes name the object and each address: "ExternalWorkload" and
+  // "spec.workloadIPs[0].ip", or "Pod" and "status.podIPs[0].ip".
+  std::string kind = "ExternalWorkload";
+  std::vector<std::string> ipField;  // parallel to workload.ips
 };
+
+// `text` at `node` as a workload address: an IPv4 address other than 0.0.0.0, else nothing and the
+// failure recorded (`expected` says what the field takes: "an IPv4 address").
+std::optional<uint32_t> readWorkloadIP(Document& doc, const YAML::Node& node,
+                                       const std::string& field, const std::string& text,
+                                       std::string_view expected);
 
 struct PortEntry {
   YAML::Node item;
@@ -71,15 +81,23 @@ std::optional<YAML::Node> readObjectAndSpec(Document& doc, Parsed<T>& out) {
 }
 
 // Which Linkerd annotations a kind honours (see MeshAnnotations).
-enum class AnnotationScope { kNamespace, kService, kWorkload };
+enum class AnnotationScope { kNamespace, kService, kWorkload, kPod };
 // Reads them from `meta` into `out`; each bad value is recorded at its annotation's line.
 void readMeshAnnotations(Document& doc, const Metadata& meta, AnnotationScope scope,
                          MeshAnnotations& out);
+// The metadata of a workload kind (ExternalWorkload, Pod) into `out`: namespace, name, labels,
+// annotations, the Linkerd annotations of `scope` and weir.io/weight. Returns it for the kind's
+// own annotations.
+Metadata readWorkloadMetadata(Document& doc, NameRule rule, AnnotationScope scope,
+                              ParsedWorkload& out);
 
 // Empty when the document had an error; every error is recorded in `doc`. One kind per
 // parse_<kind>.cc.
 std::optional<ParsedService> parseService(Document& doc);
 std::optional<ParsedWorkload> parseWorkload(Document& doc);
+// Empty also, without an error, for a pod that is not a workload (not Running, no IPv4 address,
+// hostNetwork): see model.h.
+std::optional<ParsedWorkload> parsePod(Document& doc);
 std::optional<Parsed<Namespace>> parseNamespace(Document& doc);
 std::optional<Parsed<ServiceAccount>> parseServiceAccount(Document& doc);
 std::optional<Parsed<ServiceProfile>> parseServiceProfile(Document& doc);
@@ -90,5 +108,10 @@ std::optional<Parsed<ServerAuthorization>> parseServerAuthorization(Document& do
 std::optional<Parsed<AuthorizationPolicy>> parseAuthorizationPolicy(Document& doc);
 std::optional<Parsed<MeshTLSAuthentication>> parseMeshTLSAuthentication(Document& doc);
 std::optional<Parsed<NetworkAuthentication>> parseNetworkAuthentication(Document& doc);
+
+// Decides which pods of `model` are meshed, from their own linkerd.io/inject or else their
+// Namespace's, and gives the meshed ones their identity (model.h). Needs the whole model, so it
+// runs once the model is built.
+void meshPods(Model& model);
 
 }  // namespace weir::config

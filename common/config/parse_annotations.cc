@@ -68,8 +68,10 @@ void readMeshAnnotations(Document& doc, const Metadata& meta, AnnotationScope sc
     return;
   }
   // linkerd.io/load-balancer is not one of Linkerd's own annotations, but the seed documents it
-  // on Services with these three values.
-  readChoice(doc, meta, kLoadBalancer, {"ewma", "p2c", "round-robin"}, out.loadBalancer);
+  // on Services with these three values (and a Namespace sets its services' default).
+  if (scope != kPod) {
+    readChoice(doc, meta, kLoadBalancer, {"ewma", "p2c", "round-robin"}, out.loadBalancer);
+  }
   if (scope == kService) {
     return;
   }

@@ -71,16 +71,16 @@ void readWorkloadIPs(Document& doc, const YAML::Node& spec, ParsedWorkload& out)
       }
       continue;
     }
-    auto ip = parseIPv4(text);
+    auto ip = readWorkloadIP(doc, node, field, text, "an IPv4 address");
     if (!ip) {
-      doc.fail(node, field, "must be an IPv4 address, got " + quote(text));
-    } else if (*ip == 0) {
-      doc.fail(node, field, "must not be the unspecified address 0.0.0.0");
-    } else if (auto [it, fresh] = seen.emplace(*ip, field); !fresh) {
+      continue;
+    }
+    if (auto [it, fresh] = seen.emplace(*ip, field); !fresh) {
       doc.fail(node, field, text + " already listed at " + it->second);
     } else {
       out.workload.ips.push_back(*ip);
       out.ipAt.push_back(doc.at(node));
+      out.ipField.push_back(field);
     }
   }
 }
@@ -126,30 +126,56 @@ void readWeirAnnotations(Document& doc, const Metadata& meta, ParsedWorkload& ou
   if (auto it = meta.annotations.find(kNodeAnnotation); it != meta.annotations.end()) {
     out.workload.node = it->second;
   }
+}
+
+void readWeightAnnotation(Document& doc, const Metadata& meta, uint32_t& out) {
   if (auto it = meta.annotations.find(kWeightAnnotation); it != meta.annotations.end()) {
     int64_t weight = 0;
     if (auto reason = checkInt(it->second, 1, kMaxWeight, weight)) {
-      doc.fail(node(kWeightAnnotation), annotationField(kWeightAnnotation), *reason);
+      doc.fail(child(meta.annotationsNode, kWeightAnnotation), annotationField(kWeightAnnotation),
+               *reason);
     } else {
-      out.workload.weight = static_cast<uint32_t>(weight);
+      out = static_cast<uint32_t>(weight);
     }
   }
 }
 
 }  // namespace
 
-std::optional<ParsedWorkload> parseWorkload(Document& doc) {
-  ParsedWorkload out;
+std::optional<uint32_t> readWorkloadIP(Document& doc, const YAML::Node& node,
+                                       const std::string& field, const std::string& text,
+                                       std::string_view expected) {
+  auto ip = parseIPv4(text);
+  if (!ip) {
+    doc.fail(node, field, "must be " + std::string(expected) + ", got " + quote(text));
+    return std::nullopt;
+  }
+  if (*ip == 0) {
+    doc.fail(node, field, "must not be the unspecified address 0.0.0.0");
+    return std::nullopt;
+  }
+  return ip;
+}
+
+Metadata readWorkloadMetadata(Document& doc, NameRule rule, AnnotationScope scope,
+                              ParsedWorkload& out) {
   Metadata meta;
-  readMetadata(doc, meta);
-  readWeirAnnotations(doc, meta, out);
-  readMeshAnnotations(doc, meta, AnnotationScope::kWorkload, out.workload.mesh);
+  readMetadata(doc, meta, rule);
+  readMeshAnnotations(doc, meta, scope, out.workload.mesh);
+  readWeightAnnotation(doc, meta, out.workload.weight);
   out.workload.ns = meta.ns;
   out.workload.name = meta.name;
-  out.workload.labels = std::move(meta.labels);
-  out.workload.annotations = std::move(meta.annotations);
+  out.workload.labels = meta.labels;
+  out.workload.annotations = meta.annotations;
   out.workload.src = doc.src();
   out.nameAt = meta.nameAt;
+  return meta;
+}
+
+std::optional<ParsedWorkload> parseWorkload(Document& doc) {
+  ParsedWorkload out;
+  Metadata meta = readWorkloadMetadata(doc, NameRule::kDnsLabel, AnnotationScope::kWorkload, out);
+  readWeirAnnotations(doc, meta, out);
 
   YAML::Node spec = child(doc.root(), "spec");
   if (!present(spec)) {

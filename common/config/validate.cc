@@ -75,7 +75,7 @@ void ModelBuilder::add(ParsedService parsed, std::vector<Diagnostic>& errors) {
 
 void ModelBuilder::add(ParsedWorkload parsed, std::vector<Diagnostic>& errors) {
   ExternalWorkload& wl = parsed.workload;
-  const std::string object = "ExternalWorkload/" + wl.name;
+  const std::string object = parsed.kind + "/" + wl.name;
   size_t before = errors.size();
   auto fail = [&](SourceRef at, std::string field, std::string reason) {
     errors.push_back(Diagnostic{std::move(at), object, std::move(field), std::move(reason)});
@@ -87,7 +87,7 @@ void ModelBuilder::add(ParsedWorkload parsed, std::vector<Diagnostic>& errors) {
          wl.ns + "/" + wl.name + " already defined (" + where(it->second.at) + ")");
   }
   for (size_t i = 0; i < wl.ips.size(); ++i) {
-    std::string field = "spec.workloadIPs[" + std::to_string(i) + "].ip";
+    const std::string& field = parsed.ipField[i];
     std::string ip = formatIPv4(wl.ips[i]);
     if (auto it = workloadIPs_.find(wl.ips[i]); it != workloadIPs_.end()) {
       fail(parsed.ipAt[i], field,

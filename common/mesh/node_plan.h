@@ -12,6 +12,8 @@
 
 #include "common/config/diagnostic.h"
 #include "common/config/model.h"
+#include "common/policy/l4.h"
+#include "common/policy/port_list.h"
 
 namespace weir::mesh {
 
@@ -24,6 +26,7 @@ struct PlanWorkload {
   uint32_t ip4 = 0;          // network order; 0 when the workload has no address
   bool fastPathOff = false;  // weir.io/fast-path: "false"
   config::SourceRef src;     // where it was declared (empty when it came over NodeSync)
+  std::string node;          // where it runs ("" = every node, single-host mode)
 
   bool operator==(const PlanWorkload&) const = default;
 };
@@ -37,6 +40,7 @@ struct PlanEndpoint {
   std::string node;          // where the workload runs ("" = every node, single-host mode)
   bool local = false;        // on this node and meshed here (it has a cgroup)
   bool fastPathOff = false;  // the endpoint's workload opted out of the fast path
+  bool meshed = false;       // its workload has a cgroup: local on the node it runs on
 
   bool operator==(const PlanEndpoint&) const = default;
 };
@@ -50,13 +54,29 @@ struct PlanServicePort {
   bool toProxy = false;
   std::vector<PlanEndpoint> endpoints;  // in stable order: dotted address, then port
   config::SourceRef src;
+  bool opaque = false;  // listed in config.linkerd.io/opaque-ports
 
   bool operator==(const PlanServicePort&) const = default;
 };
 
+// One compiled L4 authorization (weir.v1 L4Authorization): connections from workloads of this
+// node with `clientIdentity` to `port` of the server workload get `verdict`.
+struct PlanAuthorization {
+  std::string id;              // "<workload id>:<port><-<client identity>"
+  std::string workloadId;      // the server: a workload placed on this node
+  uint16_t port = 0;           // host order: the port the client's connect reaches
+  std::string clientIdentity;  // "": every identity without an entry of its own
+  policy::Verdict verdict = policy::Verdict::kProxy;
+
+  bool operator==(const PlanAuthorization&) const = default;
+};
+
 struct NodePlan {
   std::vector<PlanServicePort> servicePorts;
-  std::vector<PlanWorkload> workloads;  // placed on this node with a cgroup
+  std::vector<PlanWorkload> workloads;            // placed on this node with a cgroup
+  std::vector<PlanAuthorization> authorizations;  // by id
+  // For ports with no authorization entry: the cluster's default inbound policy compiled.
+  policy::Verdict defaultVerdict = policy::Verdict::kProxy;
 
   bool operator==(const NodePlan&) const = default;
 };
@@ -74,11 +94,23 @@ struct PlanResult {
 
 // Selects each TCP service port's endpoints (same namespace, selector, targetPort by number or
 // name), orders them stably, and decides the verdict: the proxy when one runs here and an endpoint
-// is remote or the port is not listed in config.linkerd.io/opaque-ports.
-PlanResult plan(const config::Model& model, const PlanOptions& options);
+// is remote or the port is not listed in config.linkerd.io/opaque-ports. Compiles the L4
+// authorizations of the node's workloads for the identities of the node's workloads
+// (inbound_plan.h). The same as nodePlan(planMesh(model), options) (mesh_plan.h), which plans
+// every node at once.
+// `policy`: Linkerd's install values the inbound policy is compiled with.
+PlanResult plan(const config::Model& model, const PlanOptions& options,
+                const policy::Options& policy = {});
 
-// True when port is in Linkerd's port list annotation ("25,443,4222-4230"). Malformed items match
-// nothing.
-bool portInList(const std::string& list, uint16_t port);
+// Whether a workload (or endpoint) running on `workloadNode` is on `node`.
+inline bool onNode(const std::string& workloadNode, const std::string& node) {
+  return workloadNode.empty() || workloadNode == node;
+}
+
+// A node-independent service port (mesh_plan.h) as `options.node` sees it: which endpoints are
+// local, and the verdict.
+PlanServicePort forNode(const PlanServicePort& port, const PlanOptions& options);
+
+using policy::portInList;
 
 }  // namespace weir::mesh

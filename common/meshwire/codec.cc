@@ -31,102 +31,186 @@ Result<uint16_t> planPort(uint32_t port, const std::string& what) {
 
 }  // namespace
 
+void toWire(const mesh::PlanServicePort& sp, v1::ServicePort* port) {
+  port->set_id(sp.id);
+  port->mutable_service()->set_kind("Service");
+  port->mutable_service()->set_namespace_(sp.ns);
+  port->mutable_service()->set_name(sp.name);
+  *port->add_vips() = wireIp(sp.vip4);
+  port->set_port(sp.port);
+  port->set_datapath(sp.toProxy ? v1::DATAPATH_PROXY : v1::DATAPATH_FAST_PATH);
+}
+
+void toWire(const mesh::PlanEndpoint& e, const std::string& portId, v1::ServiceEndpoint* ep) {
+  ep->set_id(e.id);
+  ep->set_service_port_id(portId);
+  *ep->mutable_address() = wireIp(e.ip4);
+  ep->set_port(e.port);
+  ep->set_weight(e.weight);
+  ep->set_node(e.node);
+  ep->set_workload_id(e.workloadId);
+}
+
+void toWire(const mesh::PlanWorkload& w, v1::Workload* wl) {
+  wl->set_id(w.id);
+  wl->mutable_ref()->set_kind("ExternalWorkload");
+  wl->mutable_ref()->set_namespace_(w.ns);
+  wl->mutable_ref()->set_name(w.name);
+  wl->set_cgroup(w.cgroup);
+  wl->set_identity(w.identity);
+  if (w.ip4 != 0) {
+    *wl->add_ips() = wireIp(w.ip4);
+  }
+  wl->set_fast_path_opt_out(w.fastPathOff);
+}
+
+void toWire(const mesh::PlanAuthorization& a, v1::L4Authorization* out) {
+  out->set_id(a.id);
+  out->set_workload_id(a.workloadId);
+  out->set_port(a.port);
+  out->set_client_identity(a.clientIdentity);
+  out->set_verdict(static_cast<v1::L4Verdict>(a.verdict));
+}
+
+v1::NodeSettings settingsToWire(policy::Verdict defaultVerdict) {
+  v1::NodeSettings out;
+  out.set_default_verdict(static_cast<v1::L4Verdict>(defaultVerdict));
+  return out;
+}
+
 v1::NodeState toWire(const mesh::NodePlan& plan) {
   v1::NodeState out;
+  *out.mutable_settings() = settingsToWire(plan.defaultVerdict);
   for (const auto& sp : plan.servicePorts) {
-    v1::ServicePort* port = out.add_service_ports();
-    port->set_id(sp.id);
-    port->mutable_service()->set_kind("Service");
-    port->mutable_service()->set_namespace_(sp.ns);
-    port->mutable_service()->set_name(sp.name);
-    *port->add_vips() = wireIp(sp.vip4);
-    port->set_port(sp.port);
-    port->set_datapath(sp.toProxy ? v1::DATAPATH_PROXY : v1::DATAPATH_FAST_PATH);
+    toWire(sp, out.add_service_ports());
     for (const auto& e : sp.endpoints) {
-      v1::ServiceEndpoint* ep = out.add_endpoints();
-      ep->set_id(e.id);
-      ep->set_service_port_id(sp.id);
-      *ep->mutable_address() = wireIp(e.ip4);
-      ep->set_port(e.port);
-      ep->set_weight(e.weight);
-      ep->set_node(e.node);
-      ep->set_workload_id(e.workloadId);
+      toWire(e, sp.id, out.add_endpoints());
     }
   }
   for (const auto& w : plan.workloads) {
-    v1::Workload* wl = out.add_workloads();
-    wl->set_id(w.id);
-    wl->mutable_ref()->set_kind("ExternalWorkload");
-    wl->mutable_ref()->set_namespace_(w.ns);
-    wl->mutable_ref()->set_name(w.name);
-    wl->set_cgroup(w.cgroup);
-    wl->set_identity(w.identity);
-    if (w.ip4 != 0) {
-      *wl->add_ips() = wireIp(w.ip4);
-    }
-    wl->set_fast_path_opt_out(w.fastPathOff);
+    toWire(w, out.add_workloads());
+  }
+  for (const auto& a : plan.authorizations) {
+    toWire(a, out.add_authorizations());
   }
   return out;
+}
+
+Result<mesh::PlanWorkload> fromWire(const v1::Workload& wl) {
+  if (wl.placement_case() != v1::Workload::kCgroup) {
+    return plainError("workload " + wl.id() + ": no cgroup (pods are not supported yet)");
+  }
+  uint32_t ip4 = 0;
+  if (wl.ips_size() > 0) {
+    auto ip = planIp(wl.ips(0), "workload " + wl.id());
+    if (!ip) {
+      return ip.error();
+    }
+    ip4 = ip.value();
+  }
+  return mesh::PlanWorkload{wl.id(), wl.ref().namespace_(), wl.ref().name(), wl.cgroup(),
+                            wl.identity(), ip4, wl.fast_path_opt_out(), {}};
+}
+
+Result<mesh::PlanServicePort> fromWire(const v1::ServicePort& sp) {
+  if (sp.vips_size() == 0) {
+    return plainError("service port " + sp.id() + ": no VIP");
+  }
+  auto vip = planIp(sp.vips(0), "service port " + sp.id());
+  auto port = planPort(sp.port(), "service port " + sp.id());
+  if (!vip || !port) {
+    return vip ? port.error() : vip.error();
+  }
+  return mesh::PlanServicePort{sp.id(), sp.service().namespace_(), sp.service().name(),
+                               vip.value(), port.value(), sp.datapath() == v1::DATAPATH_PROXY,
+                               {}, {}};
+}
+
+Result<mesh::PlanEndpoint> fromWire(const v1::ServiceEndpoint& ep, const v1::Workload* local) {
+  auto ip = planIp(ep.address(), "endpoint " + ep.id());
+  auto port = planPort(ep.port(), "endpoint " + ep.id());
+  if (!ip || !port) {
+    return ip ? port.error() : ip.error();
+  }
+  return mesh::PlanEndpoint{ep.id(), ep.workload_id(), ip.value(), port.value(), ep.weight(),
+                            ep.node(), local != nullptr,
+                            local != nullptr && local->fast_path_opt_out()};
+}
+
+Result<mesh::PlanAuthorization> fromWire(const v1::L4Authorization& a) {
+  auto port = planPort(a.port(), "authorization " + a.id());
+  if (!port) {
+    return port.error();
+  }
+  if (!v1::L4Verdict_IsValid(a.verdict())) {
+    return plainError("authorization " + a.id() + ": unknown verdict " +
+                      std::to_string(a.verdict()));
+  }
+  return mesh::PlanAuthorization{a.id(), a.workload_id(), port.value(), a.client_identity(),
+                                 static_cast<policy::Verdict>(a.verdict())};
+}
+
+void sortSlots(mesh::PlanServicePort& port) {
+  std::sort(port.endpoints.begin(), port.endpoints.end(),
+            [](const mesh::PlanEndpoint& a, const mesh::PlanEndpoint& b) {
+              return std::pair(ntohl(a.ip4), a.port) < std::pair(ntohl(b.ip4), b.port);
+            });
 }
 
 Result<mesh::NodePlan> fromWire(const v1::NodeState& state) {
   mesh::NodePlan plan;
   std::map<std::string, const v1::Workload*> workloads;
   for (const auto& wl : state.workloads()) {
-    if (wl.placement_case() != v1::Workload::kCgroup) {
-      return plainError("workload " + wl.id() + ": no cgroup (pods are not supported yet)");
-    }
-    uint32_t ip4 = 0;
-    if (wl.ips_size() > 0) {
-      auto ip = planIp(wl.ips(0), "workload " + wl.id());
-      if (!ip) {
-        return ip.error();
-      }
-      ip4 = ip.value();
+    auto planned = fromWire(wl);
+    if (!planned) {
+      return planned.error();
     }
     workloads[wl.id()] = &wl;
-    plan.workloads.push_back(mesh::PlanWorkload{wl.id(), wl.ref().namespace_(), wl.ref().name(),
-                                                wl.cgroup(), wl.identity(), ip4,
-                                                wl.fast_path_opt_out(), {}});
+    plan.workloads.push_back(std::move(planned.value()));
   }
   std::map<std::string, size_t> portIndex;
   for (const auto& sp : state.service_ports()) {
-    if (sp.vips_size() == 0) {
-      return plainError("service port " + sp.id() + ": no VIP");
-    }
-    auto vip = planIp(sp.vips(0), "service port " + sp.id());
-    auto port = planPort(sp.port(), "service port " + sp.id());
-    if (!vip || !port) {
-      return vip ? port.error() : vip.error();
+    auto planned = fromWire(sp);
+    if (!planned) {
+      return planned.error();
     }
     portIndex[sp.id()] = plan.servicePorts.size();
-    plan.servicePorts.push_back(mesh::PlanServicePort{
-        sp.id(), sp.service().namespace_(), sp.service().name(), vip.value(), port.value(),
-        sp.datapath() == v1::DATAPATH_PROXY, {}, {}});
+    plan.servicePorts.push_back(std::move(planned.value()));
   }
   for (const auto& ep : state.endpoints()) {
     auto owner = portIndex.find(ep.service_port_id());
     if (owner == portIndex.end()) {
       return plainError("endpoint " + ep.id() + ": unknown service port " + ep.service_port_id());
     }
-    auto ip = planIp(ep.address(), "endpoint " + ep.id());
-    auto port = planPort(ep.port(), "endpoint " + ep.id());
-    if (!ip || !port) {
-      return ip ? port.error() : ip.error();
-    }
     auto wl = workloads.find(ep.workload_id());
-    bool local = wl != workloads.end();
-    plan.servicePorts[owner->second].endpoints.push_back(mesh::PlanEndpoint{
-        ep.id(), ep.workload_id(), ip.value(), port.value(), ep.weight(), ep.node(), local,
-        local && wl->second->fast_path_opt_out()});
+    auto planned = fromWire(ep, wl == workloads.end() ? nullptr : wl->second);
+    if (!planned) {
+      return planned.error();
+    }
+    plan.servicePorts[owner->second].endpoints.push_back(std::move(planned.value()));
   }
   // The slot order the plan promises, whatever order the wire used.
   for (auto& sp : plan.servicePorts) {
-    std::sort(sp.endpoints.begin(), sp.endpoints.end(),
-              [](const mesh::PlanEndpoint& a, const mesh::PlanEndpoint& b) {
-                return std::pair(ntohl(a.ip4), a.port) < std::pair(ntohl(b.ip4), b.port);
-              });
+    sortSlots(sp);
   }
+  for (const auto& a : state.authorizations()) {
+    if (workloads.count(a.workload_id()) == 0) {
+      return plainError("authorization " + a.id() + ": unknown workload " + a.workload_id());
+    }
+    auto planned = fromWire(a);
+    if (!planned) {
+      return planned.error();
+    }
+    plan.authorizations.push_back(std::move(planned.value()));
+  }
+  std::sort(plan.authorizations.begin(), plan.authorizations.end(),
+            [](const mesh::PlanAuthorization& a, const mesh::PlanAuthorization& b) {
+              return a.id < b.id;
+            });
+  // An unset verdict is PROXY (the proto's zero value): the safe reading of an old server.
+  plan.defaultVerdict = static_cast<policy::Verdict>(
+      v1::L4Verdict_IsValid(state.settings().default_verdict()) ? state.settings().default_verdict()
+                                                                : v1::L4_VERDICT_PROXY);
   return plan;
 }
 

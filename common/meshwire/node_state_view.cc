@@ -57,8 +57,39 @@ void NodeStateView::reset(const v1::NodeState& state) {
   apply(state, v1::Deletions());
 }
 
+const std::set<std::string>& NodeStateView::endpointsOf(const std::string& portId) const {
+  static const std::set<std::string> kNone;
+  auto it = endpointsByPort_.find(portId);
+  return it == endpointsByPort_.end() ? kNone : it->second;
+}
+
+void NodeStateView::index(const v1::ServiceEndpoint& e, bool add) {
+  if (add) {
+    endpointsByPort_[e.service_port_id()].insert(e.id());
+    return;
+  }
+  auto it = endpointsByPort_.find(e.service_port_id());
+  if (it != endpointsByPort_.end()) {
+    it->second.erase(e.id());
+    if (it->second.empty()) {
+      endpointsByPort_.erase(it);
+    }
+  }
+}
+
 void NodeStateView::apply(const v1::NodeState& upserts, const v1::Deletions& deletes) {
   eraseAll(ports_, deletes.service_ports());
+  for (const auto& id : deletes.endpoints()) {
+    if (const v1::ServiceEndpoint* e = endpoint(id)) {
+      index(*e, false);
+    }
+  }
+  for (const auto& e : upserts.endpoints()) {
+    if (const v1::ServiceEndpoint* old = endpoint(e.id())) {
+      index(*old, false);
+    }
+    index(e, true);
+  }
   eraseAll(endpoints_, deletes.endpoints());
   eraseAll(workloads_, deletes.workloads());
   eraseAll(authorizations_, deletes.authorizations());

@@ -1,5 +1,7 @@
 #include "control/app/control.h"
 
+#include <malloc.h>
+
 #include <random>
 #include <sstream>
 
@@ -50,39 +52,107 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
     return admin::Response{.status = 200, .body = "live\n"};
   });
 
-  grpc::ServerBuilder builder;
+  control->destination_ = std::make_unique<destination::DestinationService>(control->publisher_);
+  control->policy_ = std::make_unique<policy::PolicyService>(control->publisher_);
   // Plaintext until the identity issue: the mTLS work puts TLS on every control-plane endpoint.
+  // Two servers, as Linkerd has two ports: Destination (with NodeSync) and Policy.
+  grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &control->grpcPort_);
   builder.RegisterService(control->nodeSync_.get());
+  builder.RegisterService(control->destination_.get());
   control->grpc_ = builder.BuildAndStart();
   if (!control->grpc_ || control->grpcPort_ == 0) {
     return plainError("listen " + options.listen + ": gRPC server did not start");
   }
+  grpc::ServerBuilder policyBuilder;
+  policyBuilder.AddListeningPort(options.policyListen, grpc::InsecureServerCredentials(),
+                                 &control->policyPort_);
+  policyBuilder.RegisterService(control->policy_.get());
+  control->policyServer_ = policyBuilder.BuildAndStart();
+  if (!control->policyServer_ || control->policyPort_ == 0) {
+    return plainError("listen " + options.policyListen + ": gRPC server did not start");
+  }
   if (auto st = self->admin_->start(); !st) {
     return st.error();
   }
-  control->watcher_ = std::make_unique<fswatch::DirWatcher>(options.configDir);
-  log->info("started config_dir={} grpc={} (port {}) admin={} epoch={}", options.configDir,
-            options.listen, control->grpcPort_, options.admin, control->nodeSync_->epoch());
+  if (options.kubernetes) {
+    if (auto st = control->startKubernetes(); !st) {
+      return st.error();
+    }
+  } else {
+    control->loader_ = std::make_unique<config::IncrementalLoader>(options.configDir);
+    // Files arrive whole (rename into place, or close after writing): a short settle only merges
+    // a burst, such as a checkout of many files, into one version.
+    control->watcher_ =
+        std::make_unique<fswatch::DirWatcher>(options.configDir, std::chrono::milliseconds(2));
+  }
+  log->info("started source={} grpc={} (port {}) policy={} (port {}) admin={} epoch={}",
+            options.kubernetes ? "kubernetes:" + control->kubeClient_->config().source
+                               : "dir:" + options.configDir,
+            options.listen, control->grpcPort_, options.policyListen, control->policyPort_,
+            options.admin, control->nodeSync_->epoch());
   return control;
 }
 
 Control::~Control() {
-  if (grpc_) {
-    grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  for (auto* server : {grpc_.get(), policyServer_.get()}) {
+    if (server != nullptr) {
+      server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    }
   }
   if (admin_) {
     admin_->stop();
   }
 }
 
-Status Control::run() { return watcher_->run([this] { reload(); }); }
+Status Control::startKubernetes() {
+  Result<kube::ClusterConfig> cluster = options_.kubeconfig.empty()
+                                            ? kube::loadInCluster()
+                                            : kube::loadKubeconfig(options_.kubeconfig,
+                                                                   options_.kubeContext);
+  if (!cluster) {
+    return cluster.error();
+  }
+  auto client = kube::HttpsClient::create(std::move(cluster.value()));
+  if (!client) {
+    return client.error();
+  }
+  kubeClient_ = std::move(client.value());
+  kubeSource_ = std::make_unique<kube::KubeSource>(
+      *kubeClient_, kube::KubeSourceOptions{}, [this](config::Model model) {
+        reloadsOk_++;
+        publisher_.publish(model);
+        ::malloc_trim(0);
+        weir::logger("control")->info("config published version={} source=kubernetes",
+                                      publisher_.current().version);
+      });
+  return {};
+}
 
-void Control::stop() { watcher_->stop(); }
+Status Control::run() {
+  if (kubeSource_) {
+    kubeSource_->run();
+    return {};
+  }
+  return watcher_->run([this] { reload(); });
+}
+
+void Control::stop() {
+  if (kubeSource_) {
+    kubeSource_->stop();
+  } else {
+    watcher_->stop();
+  }
+}
 
 void Control::reload() {
   auto log = weir::logger("control");
-  config::LoadResult loaded = config::loadPath(options_.configDir);
+  auto started = std::chrono::steady_clock::now();
+  auto msSince = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
+  config::ReloadResult loaded = loader_->reload();
+  double reloadMs = msSince(started);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) {
       log->error("config rejected error=\"{}\"", e.str());
@@ -92,8 +162,18 @@ void Control::reload() {
     return;
   }
   reloadsOk_++;
-  publisher_.publish(std::move(loaded.model));
-  log->info("config published version={}", publisher_.current().version);
+  if (!loaded.changed && publisher_.current().version > 0) {
+    log->debug("config unchanged");
+    return;
+  }
+  publisher_.publish(loader_->model(), &loaded.delta);
+  // Each version replaces a copy of the model: hand the freed pages back, after the agents
+  // have theirs, rather than let the heap grow by fragments.
+  ::malloc_trim(0);
+  log->info("config published version={} parsed_documents={} incremental={} reload_ms={:.1f} "
+            "total_ms={:.1f}",
+            publisher_.current().version, loaded.parsed, loaded.incremental, reloadMs,
+            msSince(started));
 }
 
 std::string Control::renderMetrics() const {
@@ -102,10 +182,19 @@ std::string Control::renderMetrics() const {
            "Configuration reloads, by result (rejected ones leave the last good state in force).");
   w.sample("weir_control_config_reloads_total", {{"result", "ok"}},
            static_cast<double>(reloadsOk_.load()));
+  uint64_t rejected = reloadsRejected_.load() + (kubeSource_ ? kubeSource_->stats().rejected : 0);
   w.sample("weir_control_config_reloads_total", {{"result", "rejected"}},
-           static_cast<double>(reloadsRejected_.load()));
+           static_cast<double>(rejected));
   w.family("weir_control_config_version", "gauge", "Version of the published configuration.");
   w.sample("weir_control_config_version", {}, static_cast<double>(publisher_.current().version));
+  if (kubeSource_) {
+    renderKubeMetrics(w);
+  }
+  w.family("weir_control_grpc_streams", "gauge", "Destination and Policy streams being served.");
+  w.sample("weir_control_grpc_streams", {{"service", "destination"}},
+           static_cast<double>(destination_->activeStreams()));
+  w.sample("weir_control_grpc_streams", {{"service", "policy"}},
+           static_cast<double>(policy_->activeStreams()));
   w.family("weir_control_nodesync_connected", "gauge", "Whether the node's agent is connected.");
   w.family("weir_control_nodesync_acked_version", "gauge",
            "The configuration version the node's agent last acknowledged.");
@@ -115,6 +204,25 @@ std::string Control::renderMetrics() const {
              static_cast<double>(status.ackedVersion));
   }
   return w.take();
+}
+
+void Control::renderKubeMetrics(weir::metrics::TextWriter& w) const {
+  kube::KubeSourceStats stats = kubeSource_->stats();
+  w.family("weir_control_kubernetes_synced", "gauge",
+           "Whether every watched collection has delivered its first list.");
+  w.sample("weir_control_kubernetes_synced", {}, stats.synced ? 1 : 0);
+  w.family("weir_control_kubernetes_objects", "gauge", "Objects held, by collection.");
+  w.family("weir_control_kubernetes_events_total", "counter",
+           "Watch events applied, by collection and type (lists count as snapshot).");
+  for (const auto& c : stats.collections) {
+    w.sample("weir_control_kubernetes_objects", {{"collection", c.path}},
+             static_cast<double>(c.objects));
+    for (auto [type, n] : {std::pair{"snapshot", c.snapshots}, std::pair{"added", c.added},
+                           std::pair{"modified", c.modified}, std::pair{"deleted", c.deleted}}) {
+      w.sample("weir_control_kubernetes_events_total", {{"collection", c.path}, {"type", type}},
+               static_cast<double>(n));
+    }
+  }
 }
 
 int validate(const std::vector<std::string>& paths, std::ostream& out) {

@@ -10,15 +10,24 @@
 #include <string>
 
 #include "common/admin/server.h"
+#include "common/metrics/text_writer.h"
+#include "common/config/incremental_loader.h"
 #include "common/fswatch/dir_watcher.h"
+#include "control/destination/service.h"
+#include "control/kube/kube_source.h"
 #include "control/nodesync/publisher.h"
 #include "control/nodesync/service.h"
+#include "control/policy/service.h"
 
 namespace weir::control::app {
 
 struct Options {
-  std::string configDir;
+  std::string configDir;  // host mode: follow this directory
+  bool kubernetes = false;  // follow the API server instead (in-cluster, or `kubeconfig`)
+  std::string kubeconfig;
+  std::string kubeContext;
   std::string listen = "0.0.0.0:8086";  // Destination's port; NodeSync shares it (api/README.md)
+  std::string policyListen = "0.0.0.0:8090";
   std::string admin = "127.0.0.1:9990";
 };
 
@@ -27,24 +36,34 @@ class Control {
   static Result<std::unique_ptr<Control>> start(const Options& options);
   ~Control();
 
-  // Follows the config directory until stop(). Blocks.
+  // Follows the configuration source (the directory, or the API server) until stop(). Blocks.
   Status run();
   void stop();
 
   int grpcPort() const { return grpcPort_; }
+  int policyPort() const { return policyPort_; }
 
  private:
   Control() = default;
   void reload();
   std::string renderMetrics() const;
+  void renderKubeMetrics(weir::metrics::TextWriter& w) const;
+  Status startKubernetes();
 
   Options options_;
+  std::unique_ptr<config::IncrementalLoader> loader_;
   nodesync::Publisher publisher_;
   std::unique_ptr<nodesync::NodeSyncService> nodeSync_;
-  std::unique_ptr<grpc::Server> grpc_;
+  std::unique_ptr<destination::DestinationService> destination_;
+  std::unique_ptr<policy::PolicyService> policy_;
+  std::unique_ptr<grpc::Server> grpc_;    // Destination and NodeSync
+  std::unique_ptr<grpc::Server> policyServer_;
   int grpcPort_ = 0;
+  int policyPort_ = 0;
   std::unique_ptr<admin::Server> admin_;
   std::unique_ptr<fswatch::DirWatcher> watcher_;
+  std::unique_ptr<kube::HttpsClient> kubeClient_;
+  std::unique_ptr<kube::KubeSource> kubeSource_;
   std::atomic<uint64_t> reloadsOk_{0};
   std::atomic<uint64_t> reloadsRejected_{0};
 };

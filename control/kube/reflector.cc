@@ -180,6 +180,11 @@ bool Reflector::list() {
       ++restarts;
       continue;
     }
+    if (status == 404 && handlers_.onNotFound) {
+      kubeLog().debug("list_not_found path={}", options_.path);
+      handlers_.onNotFound();
+      return false;
+    }
     if (status != 200) {
       ApiStatus st = statusFromBody(resp->body, status);
       kubeLog().warn("list_failed path={} code={} reason={} message=\"{}\"", options_.path, st.code,
@@ -281,6 +286,10 @@ Reflector::WatchResult Reflector::watch() {
     result.end = WatchEnd::kFailed;
   } else if (resp->head.status == 410) {
     kubeLog().info("watch_expired path={} resource_version={}", options_.path, resourceVersion());
+    result.end = WatchEnd::kExpired;
+  } else if (resp->head.status == 404) {
+    // The collection went away (its CRD was deleted): only a LIST can tell the consumer so.
+    kubeLog().info("watch_not_found path={}", options_.path);
     result.end = WatchEnd::kExpired;
   } else if (resp->head.status != 200) {
     ApiStatus st = statusFromBody(resp->body, resp->head.status);

@@ -30,6 +30,11 @@ struct ReflectorHandlers {
   // One change, in the server's order: kAdded, kModified or kDeleted (the last state of the
   // object). Bookmarks and errors are handled inside.
   std::function<void(WatchEventType type, const nlohmann::json& object)> onEvent;
+  // The LIST was answered 404: the server does not serve the collection (a CRD that is not, or
+  // no longer, installed). The reflector keeps listing with backoff, so the collection is picked
+  // up once it appears; while this is set it logs such answers at debug only and leaves telling
+  // the user to the consumer. A WATCH answered 404 (the CRD went away) leads to a new LIST.
+  std::function<void()> onNotFound;
 };
 
 struct ReflectorOptions {

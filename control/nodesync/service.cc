@@ -1,10 +1,11 @@
 #include "control/nodesync/service.h"
 
+#include <malloc.h>
+
 #include <thread>
 
 #include "common/base/log.h"
-#include "common/mesh/node_plan.h"
-#include "common/meshwire/codec.h"
+#include "control/nodesync/node_share.h"
 
 namespace weir::control::nodesync {
 
@@ -18,19 +19,35 @@ constexpr std::chrono::milliseconds kCancelPoll{200};
 NodeSyncService::NodeSyncService(const Publisher& publisher, std::string epoch)
     : publisher_(publisher), epoch_(std::move(epoch)) {}
 
-meshwire::NodeStateView NodeSyncService::viewFor(const Published& published,
-                                                 const std::string& node, bool proxy) {
-  if (!published.model) {
-    return meshwire::NodeStateView();
+v1::NodeSyncServer NodeSyncService::opening(const v1::Hello& hello,
+                                            const PublishedMesh& published,
+                                          const mesh::PlanOptions& node) const {
+  v1::NodeSyncServer out;
+  if (hello.epoch() == epoch_) {
+    auto changes = publisher_.changes(hello.applied_version(), published.version);
+    if (changes) {
+      // The agent holds a version of this epoch: only what changed since.
+      v1::Diff* diff = out.mutable_diff();
+      diff->set_epoch(epoch_);
+      diff->set_from_version(hello.applied_version());
+      diff->set_version(published.version);
+      static const mesh::MeshPlan kNothing;
+      shareDiff(*changes, published.mesh ? *published.mesh : kNothing, node,
+                diff->mutable_upserts(), diff->mutable_deletes());
+      return out;
+    }
   }
-  mesh::PlanResult planned = mesh::plan(*published.model, {.node = node, .proxy = proxy});
-  return meshwire::NodeStateView(meshwire::toWire(planned.plan));
+  v1::Snapshot* snapshot = out.mutable_snapshot();
+  snapshot->set_epoch(epoch_);
+  snapshot->set_version(published.version);
+  if (published.mesh) {
+    *snapshot->mutable_state() = shareOf(*published.mesh, node);
+  }
+  return out;
 }
 
-void NodeSyncService::recordSent(const std::string& node, uint64_t version,
-                                 const meshwire::NodeStateView& view) {
+void NodeSyncService::recordSent(const std::string& node, uint64_t version) {
   std::lock_guard lock(mutex_);
-  lastSent_[node] = Sent{version, view};
   status_[node].sentVersion = version;
 }
 
@@ -75,50 +92,42 @@ grpc::Status NodeSyncService::Sync(
     clientDone = true;
   });
 
-  Published published = publisher_.current();
-  meshwire::NodeStateView view = viewFor(published, node, proxy);
-  v1::NodeSyncServer out;
-  bool resumed = false;
-  if (hello.epoch() == epoch_) {
-    std::lock_guard lock(mutex_);
-    auto sent = lastSent_.find(node);
-    if (sent != lastSent_.end() && sent->second.version == hello.applied_version()) {
-      // The agent has exactly what this server last sent it: only what changed since.
-      v1::Diff* diff = out.mutable_diff();
-      diff->set_epoch(epoch_);
-      diff->set_from_version(hello.applied_version());
-      diff->set_version(published.version);
-      meshwire::NodeStateView::diff(sent->second.view, view, diff->mutable_upserts(),
-                                    diff->mutable_deletes());
-      resumed = true;
-    }
+  const mesh::PlanOptions share{.node = node, .proxy = proxy};
+  PublishedMesh published = publisher_.currentMesh();
+  bool ok = false;
+  {
+    v1::NodeSyncServer message = opening(hello, published, share);
+    ok = stream->Write(message);
   }
-  if (!resumed) {
-    v1::Snapshot* snapshot = out.mutable_snapshot();
-    snapshot->set_epoch(epoch_);
-    snapshot->set_version(published.version);
-    *snapshot->mutable_state() = view.state();
-  }
-  bool ok = stream->Write(out);
-  recordSent(node, published.version, view);
+  // A snapshot is the node's whole share (megabytes in a large mesh), built and freed at once:
+  // hand the pages back rather than keep the peak of every agent connecting at once.
+  ::malloc_trim(0);
+  recordSent(node, published.version);
 
   while (ok && !clientDone && !context->IsCancelled()) {
-    Published next = publisher_.awaitNewer(published.version, kCancelPoll);
+    PublishedMesh next = publisher_.awaitNewerMesh(published.version, kCancelPoll);
     if (next.version == published.version) {
       continue;
     }
     // Every version goes to every agent, as a diff that may be empty: an agent's ack then says it
     // is at the current version, and a resuming agent can be answered by a diff.
-    meshwire::NodeStateView nextView = viewFor(next, node, proxy);
     v1::NodeSyncServer msg;
-    v1::Diff* diff = msg.mutable_diff();
-    meshwire::NodeStateView::diff(view, nextView, diff->mutable_upserts(), diff->mutable_deletes());
-    diff->set_epoch(epoch_);
-    diff->set_from_version(published.version);
-    diff->set_version(next.version);
+    auto changes = publisher_.changes(published.version, next.version);
+    if (changes) {
+      v1::Diff* diff = msg.mutable_diff();
+      shareDiff(*changes, *next.mesh, share, diff->mutable_upserts(), diff->mutable_deletes());
+      diff->set_epoch(epoch_);
+      diff->set_from_version(published.version);
+      diff->set_version(next.version);
+    } else {
+      // This stream fell behind the history (it is that slow): start it over.
+      v1::Snapshot* snapshot = msg.mutable_snapshot();
+      snapshot->set_epoch(epoch_);
+      snapshot->set_version(next.version);
+      *snapshot->mutable_state() = shareOf(*next.mesh, share);
+    }
     ok = stream->Write(msg);
-    recordSent(node, next.version, nextView);
-    view = std::move(nextView);
+    recordSent(node, next.version);
     published = next;
   }
   context->TryCancel();  // unblocks the reader if the client is still there

@@ -2,8 +2,9 @@
 
 // NodeSync: one stream per agent. The agent says hello (its node, whether a proxy runs there, the
 // epoch and version it last applied); the server answers at once with a snapshot of the node's
-// plan, or a diff when the agent resumes a version this server sent it, then a diff for every
-// published change that touches the node. Agents acknowledge each version.
+// share of the mesh, or a diff when the agent resumes a version of this epoch still in the
+// publisher's history, then a diff for every published version. Agents acknowledge each version.
+// A stream holds no copy of the node's state: diffs come from the publisher's shared changes.
 
 #include <grpcpp/grpcpp.h>
 
@@ -12,7 +13,6 @@
 #include <mutex>
 #include <string>
 
-#include "common/meshwire/node_state_view.h"
 #include "control/nodesync/publisher.h"
 #include "weir/v1/nodesync.grpc.pb.h"
 
@@ -37,20 +37,15 @@ class NodeSyncService final : public v1::NodeSync::Service {
   const std::string& epoch() const { return epoch_; }
 
  private:
-  struct Sent {
-    uint64_t version = 0;
-    meshwire::NodeStateView view;
-  };
-
-  // The node's plan for the published model, as NodeSync entries.
-  static meshwire::NodeStateView viewFor(const Published& published, const std::string& node,
-                                         bool proxy);
-  void recordSent(const std::string& node, uint64_t version, const meshwire::NodeStateView& view);
+  // The first message: a diff from the agent's version when this epoch still has its changes,
+  // else a snapshot.
+  v1::NodeSyncServer opening(const v1::Hello& hello, const PublishedMesh& published,
+                           const mesh::PlanOptions& node) const;
+  void recordSent(const std::string& node, uint64_t version);
 
   const Publisher& publisher_;
   std::string epoch_;
   mutable std::mutex mutex_;
-  std::map<std::string, Sent> lastSent_;  // by node: what a resuming agent already has
   std::map<std::string, NodeStatus> status_;
 };
 

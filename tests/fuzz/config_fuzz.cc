@@ -1,6 +1,7 @@
 // libFuzzer target: bytes -> weir::config::parseText, the reader of every config file the agent
-// and the CLI load. Besides ASan/UBSan findings and escaping exceptions ("nothing here throws",
-// loader.h), it checks what loader.h and model.h promise about the result.
+// and the CLI load, and parseObject, the reader of every object the Kubernetes source watches.
+// Besides ASan/UBSan findings and escaping exceptions ("nothing here throws", loader.h), it checks
+// what loader.h, objects.h and model.h promise about the result.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <tuple>
 
 #include "common/config/loader.h"
+#include "common/config/objects.h"
 #include "tests/fuzz/check.h"
 
 namespace {
@@ -16,6 +18,7 @@ namespace {
 using weir::fuzz::check;
 
 constexpr const char* kFile = "fuzz.yaml";
+constexpr const char* kSource = "kubernetes:Pod/fuzz/object";
 
 // Sorted by (ns, name) and, in a load without errors, unique.
 template <typename T>
@@ -24,6 +27,33 @@ void checkOrder(const std::vector<T>& objects, bool unique, const char* what) {
     auto prev = std::tie(objects[i - 1].ns, objects[i - 1].name);
     auto cur = std::tie(objects[i].ns, objects[i].name);
     check(unique ? prev < cur : prev <= cur, what);
+  }
+}
+
+// The same bytes as one object from the Kubernetes source (objects.h), pods read: diagnostics
+// name the source without a line, and pods come out as the model says.
+void checkObject(std::string_view text) {
+  weir::config::LoadResult result = weir::config::buildModel(
+      {weir::config::parseObject(kSource, text, weir::config::ObjectOptions{.pods = true})});
+  for (const weir::config::Diagnostic& d : result.errors) {
+    check(d.src.file == kSource && d.src.line == 0, "an object diagnostic with a file:line");
+    check(!d.reason.empty(), "an object diagnostic without a reason");
+  }
+  if (!result.ok()) {
+    return;
+  }
+  for (const weir::config::ExternalWorkload& w : result.model.workloads) {
+    check(w.src.file == kSource && w.src.line == 0, "an object with a file:line");
+    check(!w.ips.empty(), "a workload without an address");
+    if (w.podUid.empty()) {
+      continue;
+    }
+    check(w.cgroup.empty(), "a pod placed by cgroup");
+    check(!w.serviceAccount.empty(), "a pod without a service account");
+    check(w.meshed == !w.identity.empty(), "a pod's identity disagrees with its mesh state");
+    for (const weir::config::WorkloadPort& p : w.ports) {
+      check(p.port != 0, "a pod port 0");
+    }
   }
 }
 
@@ -69,5 +99,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(p.protocol == "TCP" || p.protocol == "UDP", "a workload port with an unknown protocol");
     }
   }
+  checkObject(text);
   return 0;
 }

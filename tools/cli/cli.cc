@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/base/log.h"
+#include "tools/cli/diagnostics.h"
 
 namespace weir::cli {
 
@@ -45,6 +46,20 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   check->add_option("-o,--output", output, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  CLI::App* diagnostics =
+      app.add_subcommand("diagnostics", "Ask the control plane what it tells the proxies");
+  CLI::App* endpoints =
+      diagnostics->add_subcommand("endpoints", "The endpoints of authorities, from Destination");
+  EndpointsQuery endpointsQuery;
+  endpoints->add_option("authorities", endpointsQuery.authorities,
+                        "name.namespace.svc.cluster.local:port or VIP:port")
+      ->required();
+  endpoints->add_option("--destination", endpointsQuery.destination,
+                        "weir-control's Destination address")
+      ->capture_default_str();
+  endpoints->add_option("-o,--output", endpointsQuery.output, "Output format: table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +74,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   }
   if (check->parsed()) {
     return runCheck(pre, output, out, err, preChecks);
+  }
+  if (endpoints->parsed()) {
+    return diagnosticsEndpoints(endpointsQuery, out, err);
   }
   err << app.help();
   return kUsageError;

@@ -1,6 +1,7 @@
 #pragma once
 
-// The `weir` command line: `weir version [--short]`, `weir check --pre [-o table|json]`.
+// The `weir` command line: `weir version [--short]`, `weir check --pre [-o table|json]`,
+// `weir diagnostics endpoints AUTHORITY... [--destination ADDR] [-o table|json]`.
 
 #include <ostream>
 #include <vector>

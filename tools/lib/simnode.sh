@@ -19,6 +19,7 @@ PASSES=0
 : "${BIN_DIR:?BIN_DIR must point at the bin directory of a build}"
 AGENT="$BIN_DIR/weir-agent"
 CONTROL="$BIN_DIR/weir-control"
+WEIR_CLI="$BIN_DIR/weir"
 ECHO_APP="$BIN_DIR/weir-echo"
 
 cgroup2_mount() {

@@ -16,6 +16,8 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -95,7 +97,8 @@ class FastPathBpfTest : public ::testing::Test {
         .workloads = loader_->mapFd(WEIR_MAP_WORKLOADS),
         .services = loader_->mapFd(WEIR_MAP_SERVICES),
         .backends = loader_->mapFd(WEIR_MAP_BACKENDS),
-        .svcStats = loader_->mapFd(WEIR_MAP_SVC_STATS)});
+        .svcStats = loader_->mapFd(WEIR_MAP_SVC_STATS),
+        .authz = loader_->mapFd(WEIR_MAP_AUTHZ)});
     ASSERT_TRUE(syncer_->adopt().ok());
     clientId_ = sys::cgroupId(cgroupRoot_ + "/client").value();
     serverId_ = sys::cgroupId(cgroupRoot_ + "/server").value();
@@ -112,9 +115,11 @@ class FastPathBpfTest : public ::testing::Test {
     }
   }
 
-  // The client cgroup is meshed; VIP:80 has `backends` endpoints on 127.0.0.1:port.
+  // The client cgroup is meshed; VIP:80 has `backends` endpoints on 127.0.0.1:port; no
+  // authorization entry, and a default verdict that allows.
   state::DesiredState desired(uint16_t port, int backends) {
     state::DesiredState s;
+    s.config.default_verdict = WEIR_AUTHZ_ALLOW;  // as the cluster's all-unauthenticated compiles
     s.workloads[clientId_] = weir_workload{.ip4 = ip("127.0.0.1"), .flags = WEIR_WL_MESHED};
     weir_svc_key key{.vip4 = ip(kVip), .port = kVipPort, .pad = 0};
     for (int i = 1; i <= backends; ++i) {
@@ -236,11 +241,13 @@ TEST_F(FastPathBpfTest, VipConnectIsSteeredShortCircuitedAndAccounted) {
   if (child == 0) {
     _exit(runChild(cgroupRoot_, up[1], down[0]));
   }
+  ::close(up[1]);  // a child that dies early then ends the parent's reads instead of hanging them
+  ::close(down[0]);
   uint16_t port = 0;
   ASSERT_EQ(::read(up[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
   auto applied = syncer_->apply(desired(port, 3));
   ASSERT_TRUE(applied.ok()) << applied.error().str();
-  EXPECT_EQ(applied.value().updated, 5u);  // workload + 3 backends + service
+  EXPECT_EQ(applied.value().updated, 6u);  // config + workload + 3 backends + service
   signalPipe(down[1], 'g');
 
   int countersFd = loader_->mapFd(WEIR_MAP_COUNTERS);
@@ -321,6 +328,84 @@ TEST_F(FastPathBpfTest, ServiceWithoutEndpointsRefusesTheConnect) {
   EXPECT_EQ(counter(loader_->mapFd(WEIR_MAP_COUNTERS), WEIR_CTR_CONNECT_NO_BACKEND), 1u);
 }
 
+// weir_authz: a local endpoint is reached only when the client's entry, else the port's entry
+// for every client, else the node's default verdict allows it. Port 9 has no listener: an
+// allowed connect reaches TCP and is refused there (ECONNREFUSED); a denied one never leaves
+// connect4 (EPERM).
+TEST_F(FastPathBpfTest, AuthorizationDecidesConnectsToLocalEndpoints) {
+  constexpr uint16_t kPort = 9;
+  int countersFd = loader_->mapFd(WEIR_MAP_COUNTERS);
+  auto withAuthz = [&](uint32_t defaultVerdict, std::vector<std::pair<uint64_t, uint32_t>> rules) {
+    state::DesiredState s = desired(kPort, 1);
+    s.config.default_verdict = defaultVerdict;
+    for (auto [client, verdict] : rules) {
+      s.authz[weir_authz_key{.server_cgroup_id = serverId_, .client_cgroup_id = client,
+                             .port = kPort, .pad0 = 0, .pad1 = 0}] = weir_authz{verdict};
+    }
+    auto applied = syncer_->apply(s);
+    ASSERT_TRUE(applied.ok()) << applied.error().str();
+  };
+  auto denied = [&] {
+    auto all = kmaps::readAllPercpu<weir_svc_key, weir_svc_stats>(
+        loader_->mapFd(WEIR_MAP_SVC_STATS), "svc_stats",
+        [](weir_svc_stats& s, const weir_svc_stats& v) { s.denied += v.denied; });
+    return all && !all.value().empty() ? all.value().begin()->second.denied : 0;
+  };
+  std::string client = cgroupRoot_ + "/client";
+
+  // The client's own DENY entry, although the port allows everyone else.
+  withAuthz(WEIR_AUTHZ_ALLOW, {{0, WEIR_AUTHZ_ALLOW}, {clientId_, WEIR_AUTHZ_DENY}});
+  EXPECT_EQ(connectErrnoFrom(client), EPERM);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_DENIED), 1u);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_REWRITTEN), 0u);
+  EXPECT_EQ(denied(), 1u);
+
+  // The client's own ALLOW entry, although the port denies everyone else.
+  withAuthz(WEIR_AUTHZ_DENY, {{0, WEIR_AUTHZ_DENY}, {clientId_, WEIR_AUTHZ_ALLOW}});
+  EXPECT_EQ(connectErrnoFrom(client), ECONNREFUSED);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_REWRITTEN), 1u);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_DENIED), 1u);
+
+  // No entry of its own: the port's entry for every client.
+  withAuthz(WEIR_AUTHZ_ALLOW, {{0, WEIR_AUTHZ_DENY}});
+  EXPECT_EQ(connectErrnoFrom(client), EPERM);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_DENIED), 2u);
+
+  // No entry at all: the node's default verdict.
+  withAuthz(WEIR_AUTHZ_DENY, {});
+  EXPECT_EQ(connectErrnoFrom(client), EPERM);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_DENIED), 3u);
+  withAuthz(WEIR_AUTHZ_ALLOW, {});
+  EXPECT_EQ(connectErrnoFrom(client), ECONNREFUSED);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_REWRITTEN), 2u);
+
+  // PROXY without a node proxy is refused; with one, the connection goes to it.
+  withAuthz(WEIR_AUTHZ_PROXY, {});
+  EXPECT_EQ(connectErrnoFrom(client), EPERM);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_NO_PROXY), 1u);
+  EXPECT_EQ(denied(), 4u);
+  state::DesiredState proxied = desired(kPort, 1);
+  proxied.config.proxy_ip4 = ip("127.0.0.1");
+  proxied.config.proxy_port = 10;
+  proxied.config.default_verdict = WEIR_AUTHZ_PROXY;
+  ASSERT_TRUE(syncer_->apply(proxied).ok());
+  EXPECT_EQ(connectErrnoFrom(client), ECONNREFUSED);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_TO_PROXY), 1u);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_TO_PROXY), 1u);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_DENIED) + counter(countersFd, WEIR_CTR_AUTHZ_NO_PROXY),
+            4u);
+
+  // A remote endpoint (no cgroup here) is not the kernel's to judge: the remote proxy is.
+  state::DesiredState remote = desired(kPort, 1);
+  remote.config.default_verdict = WEIR_AUTHZ_DENY;
+  for (auto& [key, backend] : remote.backends) {
+    backend.cgroup_id = 0;
+  }
+  ASSERT_TRUE(syncer_->apply(remote).ok());
+  EXPECT_EQ(connectErrnoFrom(client), ECONNREFUSED);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_DENIED), 3u);
+}
+
 TEST_F(FastPathBpfTest, SyncWritesOnlyDifferencesAndAdoptsPinnedState) {
   ASSERT_TRUE(syncer_->apply(desired(9, 3)).ok());
   auto again = syncer_->apply(desired(9, 3));
@@ -340,7 +425,8 @@ TEST_F(FastPathBpfTest, SyncWritesOnlyDifferencesAndAdoptsPinnedState) {
                                     .workloads = second.value()->mapFd(WEIR_MAP_WORKLOADS),
                                     .services = second.value()->mapFd(WEIR_MAP_SERVICES),
                                     .backends = second.value()->mapFd(WEIR_MAP_BACKENDS),
-                                    .svcStats = second.value()->mapFd(WEIR_MAP_SVC_STATS)});
+                                    .svcStats = second.value()->mapFd(WEIR_MAP_SVC_STATS),
+                                    .authz = second.value()->mapFd(WEIR_MAP_AUTHZ)});
   ASSERT_TRUE(adopter.adopt().ok());
   auto adopted = adopter.apply(desired(9, 2));
   ASSERT_TRUE(adopted.ok());

@@ -76,11 +76,21 @@ expect "the control plane's first version reached the kernel ($(backends))" back
 expect "traffic through the VIP via the control plane's state" traffic_ok
 expect "the agent acknowledged the current version" agent_at_current
 
+# --- Destination and Policy are served beside NodeSync, by the same binary
+endpoints() { in_node n1 "$WEIR_CLI" diagnostics endpoints web.demo.svc.cluster.local:80 --destination 127.0.0.1:8086; }
+endpoints_show() { endpoints | grep -Eq "^demo +$1 +8080 +$2 +web *$"; }
+expect "weir diagnostics endpoints lists web-1 from Destination" endpoints_show 10.244.1.10 web-1
+unknown_refused() { ! in_node n1 "$WEIR_CLI" diagnostics endpoints nope.demo.svc.cluster.local:80 --destination 127.0.0.1:8086 2>/dev/null; }
+expect "an unknown authority is reported as unknown" unknown_refused
+policy_listening() { in_node n1 ss -ltn | grep -q ':8090 '; }
+expect "Policy listens on 8090" policy_listening
+
 # --- edits arrive as diffs
 { workload web-1 10.244.1.10 web server; workload web-2 10.244.1.11 web server2 3
   workload client-1 10.244.1.20 client client; } | put workloads.yaml
 wait_for "endpoint added" 10 backends_are "weight_end:1 weight_end:4 " || true
 expect "add an endpoint with weight 3: slots 1,4 ($(backends))" backends_are "weight_end:1 weight_end:4 "
+expect "Destination follows: web-2 listed" endpoints_show 10.244.1.11 web-2
 { workload web-1 10.244.1.10 web server; workload web-2 10.244.1.11 web server2 1
   workload client-1 10.244.1.20 client client; } | put workloads.yaml
 wait_for "weight changed" 10 backends_are "weight_end:1 weight_end:2 " || true

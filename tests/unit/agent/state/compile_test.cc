@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "common/config/ipv4.h"
 #include "common/config/loader.h"
+#include "tests/unit/common/mesh/policy_docs.h"
 
 namespace weir::agent::state {
 namespace {
@@ -540,7 +542,7 @@ TEST(CompileTest, ProxyAddressIntoConfig) {
   CompileResult r = compile({}, withProxy(), fakeResolve);
   EXPECT_EQ(r.state.config.proxy_ip4, ip("10.0.0.100"));
   EXPECT_EQ(r.state.config.proxy_port, 4140);
-  EXPECT_EQ(r.state.config.flags, 0u);
+  EXPECT_EQ(r.state.config.default_verdict, WEIR_AUTHZ_ALLOW);  // all-unauthenticated
 
   r = compile({}, noProxy(), fakeResolve);
   EXPECT_EQ(r.state.config.proxy_ip4, 0u);
@@ -705,6 +707,76 @@ const PortCase kTrailingGarbageCases[] = {
 
 TEST(PortInListTest, TrailingGarbageMatchesNothing) {
   expectPortCases(std::begin(kTrailingGarbageCases), std::end(kTrailingGarbageCases));
+}
+
+// The node's L4 authorizations become weir_authz entries: the server by its cgroup, a client
+// identity by every local cgroup that has it, the port's default by client cgroup 0.
+TEST(CompileTest, AuthorizationsExpandToTheCgroupsOfLocalIdentities) {
+  mesh::NodePlan plan;
+  for (const char* name : {"web-1", "web-2", "web-3"}) {
+    plan.workloads.push_back(mesh::PlanWorkload{.id = std::string("default/") + name,
+                                                .ns = "default",
+                                                .name = name,
+                                                .cgroup = name,
+                                                .identity = name == std::string("web-1") ? "srv"
+                                                                                         : "cli"});
+  }
+  using policy::Verdict;
+  plan.authorizations = {
+      {"default/web-1:8080<-", "default/web-1", 8080, "", Verdict::kDeny},
+      {"default/web-1:8080<-cli", "default/web-1", 8080, "cli", Verdict::kAllow},
+      {"default/web-1:8080<-gone", "default/web-1", 8080, "gone", Verdict::kAllow},
+      {"default/web-1:9090<-", "default/web-1", 9090, "", Verdict::kProxy}};
+  plan.defaultVerdict = Verdict::kDeny;
+  CompileResult r = compilePlan(plan, noProxy(), fakeResolve);
+  ASSERT_TRUE(r.ok()) << r.errors.front().str();
+  EXPECT_EQ(r.state.config.default_verdict, WEIR_AUTHZ_DENY);
+  std::vector<std::string> got;
+  for (const auto& [k, v] : r.state.authz) {
+    got.push_back(std::to_string(k.server_cgroup_id) + "<-" + std::to_string(k.client_cgroup_id) +
+                  ":" + std::to_string(k.port) + "=" + std::to_string(v.verdict));
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"101<-0:8080=2", "101<-0:9090=0", "101<-102:8080=1",
+                                           "101<-103:8080=1"}));
+}
+
+TEST(CompileTest, AnAuthorizationOfAWorkloadNotHereIsAnError) {
+  mesh::NodePlan plan;
+  plan.authorizations = {
+      {"default/web-9:8080<-", "default/web-9", 8080, "", policy::Verdict::kDeny}};
+  CompileResult r = compilePlan(plan, noProxy(), fakeResolve);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(),
+            "authorization default/web-9:8080<-: workload_id: workload default/web-9 has no "
+            "cgroup on this node");
+}
+
+// Host mode compiles the same authorizations from the model as the control plane sends.
+TEST(CompileTest, HostModeCompilesTheModelsAuthorizations) {
+  config::LoadResult loaded = config::parseText(R"(apiVersion: workload.linkerd.io/v1beta1
+kind: ExternalWorkload
+metadata: {name: web-1, labels: {app: web}, annotations: {weir.io/cgroup: web-1}}
+spec: {meshTLS: {identity: srv.id, serverName: s}, workloadIPs: [{ip: 10.0.1.1}]}
+---
+apiVersion: workload.linkerd.io/v1beta1
+kind: ExternalWorkload
+metadata: {name: web-2, labels: {app: client}, annotations: {weir.io/cgroup: web-2}}
+spec: {meshTLS: {identity: cli.id, serverName: s}, workloadIPs: [{ip: 10.0.1.2}]}
+)" + test_docs::guardedPort("default", "web", "cli.id"),
+                                                "m.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.errors.front().str();
+  CompileResult r = compile(loaded.model, noProxy(), fakeResolve);
+  ASSERT_TRUE(r.ok()) << r.errors.front().str();
+  ASSERT_EQ(r.state.authz.size(), 2u);
+  auto verdictOf = [&](uint64_t client) {
+    weir_authz_key key{.server_cgroup_id = 101, .client_cgroup_id = client, .port = 8080,
+                       .pad0 = 0, .pad1 = 0};
+    auto it = r.state.authz.find(key);
+    return it == r.state.authz.end() ? 99u : it->second.verdict;
+  };
+  EXPECT_EQ(verdictOf(0), WEIR_AUTHZ_DENY);
+  EXPECT_EQ(verdictOf(102), WEIR_AUTHZ_ALLOW);
 }
 
 }  // namespace

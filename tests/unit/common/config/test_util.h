@@ -36,7 +36,9 @@ inline void PrintTo(const ExternalWorkload& w, std::ostream* os) {
   }
   *os << "] identity=" << w.identity << " serverName=" << w.serverName << " cgroup=" << w.cgroup
       << " node=" << w.node << " weight=" << w.weight << " labels=" << w.labels
-      << " annotations=" << w.annotations << " mesh=" << w.mesh << " src=" << w.src << "}";
+      << " annotations=" << w.annotations << " mesh=" << w.mesh << " src=" << w.src
+      << " podUid=" << w.podUid << " serviceAccount=" << w.serviceAccount << " meshed=" << w.meshed
+      << " ready=" << w.ready << "}";
 }
 
 // Test input is known to be valid.

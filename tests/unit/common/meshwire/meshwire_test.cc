@@ -53,13 +53,20 @@ mesh::NodePlan planFor(const std::string& yaml, const std::string& node) {
   return planned.plan;
 }
 
-// What survives the wire: everything but where the objects were declared.
+// What survives the wire: everything but where the objects were declared, the node of the
+// node's own workloads, and the planning inputs whose outcome the wire carries (opaque-ports ->
+// the datapath, a workload's cgroup -> whether its endpoint is local).
 mesh::NodePlan withoutSources(mesh::NodePlan plan) {
   for (auto& w : plan.workloads) {
     w.src = {};
+    w.node = {};
   }
   for (auto& sp : plan.servicePorts) {
     sp.src = {};
+    sp.opaque = false;
+    for (auto& e : sp.endpoints) {
+      e.meshed = false;
+    }
   }
   return plan;
 }

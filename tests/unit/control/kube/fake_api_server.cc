@@ -67,6 +67,27 @@ void waitForClientOrStop(int fd, int stopFd) {
 
 }  // namespace
 
+void Gate::open(size_t parts) {
+  {
+    std::lock_guard lock(mu_);
+    permits_ += parts;
+  }
+  cv_.notify_all();
+}
+
+bool Gate::pass(const std::atomic<bool>& stopping) {
+  std::unique_lock lock(mu_);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (permits_ == 0) {
+    if (stopping.load() || std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    cv_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+  --permits_;
+  return true;
+}
+
 std::string RecordedRequest::header(const std::string& lowerName) const {
   for (const auto& [name, value] : headers) {
     if (name == lowerName) {
@@ -120,6 +141,7 @@ FakeApiServer::FakeApiServer(const TestCert& serverCert, const std::string& clie
 }
 
 FakeApiServer::~FakeApiServer() {
+  stopping_.store(true);
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(stopFd_.get(), &one, sizeof(one));
   acceptThread_.join();
@@ -137,6 +159,11 @@ FakeApiServer::~FakeApiServer() {
 void FakeApiServer::push(Reply reply) {
   std::lock_guard lock(mu_);
   script_.push_back(std::move(reply));
+}
+
+void FakeApiServer::push(const std::string& path, Reply reply) {
+  std::lock_guard lock(mu_);
+  pathScripts_[path].push_back(std::move(reply));
 }
 
 std::vector<RecordedRequest> FakeApiServer::requests() const {
@@ -231,12 +258,16 @@ void FakeApiServer::serve(UniqueFd fd) {
   Reply reply;
   {
     std::lock_guard lock(mu_);
-    if (script_.empty()) {
+    auto route = pathScripts_.find(req.target.substr(0, req.target.find('?')));
+    std::deque<Reply>& script = route != pathScripts_.end() ? route->second : script_;
+    if (script.empty()) {
       reply.chunked = true;
       reply.hang = true;
+    } else if (script.front().repeat) {
+      reply = script.front();
     } else {
-      reply = std::move(script_.front());
-      script_.pop_front();
+      reply = std::move(script.front());
+      script.pop_front();
     }
     requests_.push_back(std::move(req));
   }
@@ -267,11 +298,15 @@ void FakeApiServer::send(SSL* ssl, int fd, const Reply& reply) {
   } else {
     head += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n" + reply.body;
   }
-  if (!writeAll(ssl, head)) {
+  auto gatePassed = [&] { return !reply.gate || reply.gate->pass(stopping_); };
+  if (!gatePassed() || !writeAll(ssl, head)) {
     return;
   }
   if (reply.chunked) {
     for (const std::string& chunk : reply.chunks) {
+      if (!gatePassed()) {
+        return;
+      }
       char size[20];
       std::snprintf(size, sizeof(size), "%zx\r\n", chunk.size());
       if (!writeAll(ssl, size + chunk + "\r\n")) {

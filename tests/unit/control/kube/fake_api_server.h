@@ -5,9 +5,12 @@
 // certificate). It stands in for kube-apiserver, which cannot run on these machines; the replies
 // themselves come from testdata/ and follow the API server's wire format.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +23,21 @@
 
 namespace weir::control::kube::testing {
 
+// Lets a test release a reply one part at a time (the head with any body, then each chunk), so
+// what several concurrent watches deliver arrives in an order the test chooses.
+class Gate {
+ public:
+  // Lets `parts` more parts through.
+  void open(size_t parts = 1);
+  // Waits for a permit; false once `stopping` is set or after 30 s (a failing test, not a hang).
+  bool pass(const std::atomic<bool>& stopping);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t permits_ = 0;
+};
+
 struct Reply {
   int status = 200;
   std::string body;                 // sent with Content-Length (when !chunked)
@@ -27,6 +45,9 @@ struct Reply {
   std::vector<std::string> chunks;  // one HTTP chunk each, written one at a time
   bool dropMidStream = false;       // close after the chunks, without the terminating chunk
   bool hang = false;                // then keep the connection open until the client leaves
+  // In a per-path script (push(path, ...)): served again for every later request to the path.
+  bool repeat = false;
+  std::shared_ptr<Gate> gate;  // when set, each part of the reply waits for a permit
 };
 
 struct RecordedRequest {
@@ -51,6 +72,10 @@ class FakeApiServer {
   // Appends to the script. Once it runs out, every request gets a 200 watch head and then
   // silence (a quiet watch) until the client goes away.
   void push(Reply reply);
+  // Appends to the script of `path` (a request target up to its '?'), for clients that watch
+  // several collections at once: requests to a path with a script are answered from it only,
+  // and once it runs out, as above.
+  void push(const std::string& path, Reply reply);
 
   std::vector<RecordedRequest> requests() const;
   // True once `n` requests arrived; false after 30 s (a failing test, not a hang).
@@ -71,6 +96,8 @@ class FakeApiServer {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::deque<Reply> script_;
+  std::map<std::string, std::deque<Reply>> pathScripts_;
+  std::atomic<bool> stopping_{false};
   std::vector<RecordedRequest> requests_;
   std::vector<std::thread> connections_;
   int handshakeFailures_ = 0;
