@@ -354,20 +354,26 @@ MeshPlan replanMesh(const config::Model& model, const MeshPlan& previous,
 
 namespace {
 
+// Both maps in step (they are sorted by id): one pass, no lookups; shared entries are skipped by
+// comparing pointers.
 template <typename Ptr>
 void changed(const std::map<std::string, Ptr>& before, const std::map<std::string, Ptr>& after,
              std::vector<std::pair<Ptr, Ptr>>& out) {
-  for (const auto& [id, entry] : after) {
-    auto it = before.find(id);
-    if (it == before.end()) {
-      out.emplace_back(nullptr, entry);
-    } else if (it->second != entry && !(*it->second == *entry)) {
-      out.emplace_back(it->second, entry);
-    }
-  }
-  for (const auto& [id, entry] : before) {
-    if (after.count(id) == 0) {
-      out.emplace_back(entry, nullptr);
+  auto b = before.begin();
+  auto a = after.begin();
+  while (b != before.end() || a != after.end()) {
+    if (a == after.end() || (b != before.end() && b->first < a->first)) {
+      out.emplace_back(b->second, nullptr);
+      ++b;
+    } else if (b == before.end() || a->first < b->first) {
+      out.emplace_back(nullptr, a->second);
+      ++a;
+    } else {
+      if (b->second != a->second && !(*b->second == *a->second)) {
+        out.emplace_back(b->second, a->second);
+      }
+      ++a;
+      ++b;
     }
   }
 }
