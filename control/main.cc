@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "common/base/log.h"
@@ -31,10 +32,28 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--admin", options.admin, "admin HTTP address (/metrics, /ready, /live)")
       ->capture_default_str();
+  std::string clusterNetworks;
+  cli.add_option("--cluster-domain", options.policy.clusterDomain, "Kubernetes cluster domain")
+      ->capture_default_str();
+  cli.add_option("--identity-trust-domain", options.policy.trustDomain,
+                 "trust domain of mesh identities")
+      ->capture_default_str();
+  cli.add_option("--default-inbound-policy", options.policy.defaultInboundPolicy,
+                 "policy of ports no Server selects (Linkerd's proxy.defaultInboundPolicy)")
+      ->capture_default_str();
+  cli.add_option("--cluster-networks", clusterNetworks,
+                 "comma-separated CIDRs of the cluster's pods and nodes (Linkerd's clusterNetworks)");
   cli.add_option("--log-level", logLevel, "trace, debug, info, warn, error")->capture_default_str();
   CLI::App* validateCmd = cli.add_subcommand("validate", "check files and directories, start nothing");
   validateCmd->add_option("paths", validatePaths, "files or directories")->required();
   CLI11_PARSE(cli, argc, argv);
+  if (!clusterNetworks.empty()) {
+    options.policy.clusterNetworks.clear();
+    std::stringstream list(clusterNetworks);
+    for (std::string item; std::getline(list, item, ',');) {
+      options.policy.clusterNetworks.push_back(item);
+    }
+  }
   weir::setLogLevel(logLevel);
 
   if (validateCmd->parsed()) {

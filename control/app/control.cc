@@ -7,6 +7,8 @@
 
 #include "common/base/log.h"
 #include "common/config/loader.h"
+#include "common/config/values.h"
+#include "common/policy/authz.h"
 #include "common/metrics/text_writer.h"
 
 namespace weir::control::app {
@@ -28,8 +30,10 @@ std::string where(const config::SourceRef& src) {
 
 Result<std::unique_ptr<Control>> Control::start(const Options& options) {
   auto log = weir::logger("control");
-  std::unique_ptr<Control> control(new Control());
-  control->options_ = options;
+  if (auto st = checkPolicyOptions(options.policy); !st) {
+    return st.error();
+  }
+  std::unique_ptr<Control> control(new Control(options));
   control->nodeSync_ =
       std::make_unique<nodesync::NodeSyncService>(control->publisher_, randomEpoch());
 
@@ -52,8 +56,9 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
     return admin::Response{.status = 200, .body = "live\n"};
   });
 
-  control->destination_ = std::make_unique<destination::DestinationService>(control->publisher_);
-  control->policy_ = std::make_unique<policy::PolicyService>(control->publisher_);
+  control->destination_ = std::make_unique<destination::DestinationService>(
+      control->publisher_, destination::Options{.clusterDomain = options.policy.clusterDomain});
+  control->policy_ = std::make_unique<policy::PolicyService>(control->publisher_, options.policy);
   // Plaintext until the identity issue: the mTLS work puts TLS on every control-plane endpoint.
   // Two servers, as Linkerd has two ports: Destination (with NodeSync) and Policy.
   grpc::ServerBuilder builder;
@@ -223,6 +228,28 @@ void Control::renderKubeMetrics(weir::metrics::TextWriter& w) const {
                static_cast<double>(n));
     }
   }
+}
+
+Status checkPolicyOptions(const policy::Options& options) {
+  if (!::weir::policy::isDefaultPolicy(options.defaultInboundPolicy)) {
+    return plainError("--default-inbound-policy: must be all-unauthenticated, all-authenticated, "
+                      "cluster-unauthenticated, cluster-authenticated, deny or audit, got \"" +
+                      options.defaultInboundPolicy + "\"");
+  }
+  for (const std::string& network : options.clusterNetworks) {
+    config::Cidr cidr;
+    if (auto error = config::parseCidr(network, cidr)) {
+      return plainError("--cluster-networks: \"" + network + "\": " + *error);
+    }
+  }
+  for (const auto& [flag, value] : {std::pair{"--cluster-domain", &options.clusterDomain},
+                                    std::pair{"--identity-trust-domain", &options.trustDomain}}) {
+    if (value->empty() || value->front() == '.' || value->back() == '.' ||
+        value->find_first_of(" /:") != std::string::npos) {
+      return plainError(std::string(flag) + ": not a DNS domain: \"" + *value + "\"");
+    }
+  }
+  return {};
 }
 
 int validate(const std::vector<std::string>& paths, std::ostream& out) {

@@ -29,7 +29,14 @@ struct Options {
   std::string listen = "0.0.0.0:8086";  // Destination's port; NodeSync shares it (api/README.md)
   std::string policyListen = "0.0.0.0:8090";
   std::string admin = "127.0.0.1:9990";
+  // Linkerd's install values: clusterDomain, identityTrustDomain, proxy.defaultInboundPolicy,
+  // clusterNetworks. Used by Destination, Policy and the kernel's compiled authorization.
+  policy::Options policy;
 };
+
+// Checks the install values a user may pass: a known default policy, CIDRs, names. The message
+// names the flag.
+Status checkPolicyOptions(const policy::Options& options);
 
 class Control {
  public:
@@ -44,7 +51,7 @@ class Control {
   int policyPort() const { return policyPort_; }
 
  private:
-  Control() = default;
+  explicit Control(const Options& options) : options_(options), publisher_(options.policy) {}
   void reload();
   std::string renderMetrics() const;
   void renderKubeMetrics(weir::metrics::TextWriter& w) const;
