@@ -1,14 +1,13 @@
 // weir-agent: the per-node daemon that loads weir's kernel programs and keeps their maps equal to
 // the node's desired state.
 
-#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <thread>
 
 #include "agent/app/agent.h"
 #include "common/base/log.h"
+#include "common/base/signals.h"
 #include "common/sys/mountinfo.h"
 
 int main(int argc, char** argv) {
@@ -57,30 +56,22 @@ int main(int argc, char** argv) {
   }
 
   // Signals are taken by one thread with sigwait so shutdown runs outside a signal handler.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t signals = weir::blockShutdownSignals();
 
   auto agent = weir::agent::app::Agent::start(options);
   if (!agent) {
     log->error("start failed error=\"{}\"", agent.error().str());
     return 1;
   }
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    log->info("signal received signal={}; exiting, kernel programs stay attached", sig);
-    agent.value()->stop();
-  });
-  auto st = agent.value()->run();
+  auto st = weir::runUntilSignal(
+      signals, [&] { return agent.value()->run(); },
+      [&](int sig) {
+        log->info("signal received signal={}; exiting, kernel programs stay attached", sig);
+        agent.value()->stop();
+      });
   if (!st) {
     log->error("source failed error=\"{}\"", st.error().str());
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
     return 1;
   }
-  waiter.join();
   return 0;
 }

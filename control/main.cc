@@ -2,14 +2,13 @@
 // node's slice of it to the agents over NodeSync.
 
 #include <malloc.h>
-#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include "common/base/log.h"
+#include "common/base/signals.h"
 #include "control/app/control.h"
 
 int main(int argc, char** argv) {
@@ -66,11 +65,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t signals = weir::blockShutdownSignals();
 
   auto log = weir::logger("control");
   auto control = weir::control::app::Control::start(options);
@@ -78,19 +73,15 @@ int main(int argc, char** argv) {
     log->error("start failed error=\"{}\"", control.error().str());
     return 1;
   }
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    log->info("signal received signal={}; exiting", sig);
-    control.value()->stop();
-  });
-  auto st = control.value()->run();
+  auto st = weir::runUntilSignal(
+      signals, [&] { return control.value()->run(); },
+      [&](int sig) {
+        log->info("signal received signal={}; exiting", sig);
+        control.value()->stop();
+      });
   if (!st) {
     log->error("config source failed error=\"{}\"", st.error().str());
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
     return 1;
   }
-  waiter.join();
   return 0;
 }

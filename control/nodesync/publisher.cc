@@ -8,7 +8,7 @@ void Publisher::publish(const config::Model& model, const config::MeshDelta* del
       before && delta ? mesh::replanMesh(model, *before, *delta, policy_)
                       : mesh::planMesh(model, before.get(), policy_));
   auto change = std::make_shared<const mesh::MeshChange>(
-      before ? mesh::changesBetween(*before, *planned) : mesh::changesBetween({}, *planned));
+      mesh::changesBetween(before ? *before : mesh::MeshPlan{}, *planned));
   uint64_t version = 0;
   {
     std::lock_guard lock(mutex_);

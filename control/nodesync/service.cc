@@ -19,30 +19,25 @@ constexpr std::chrono::milliseconds kCancelPoll{200};
 NodeSyncService::NodeSyncService(const Publisher& publisher, std::string epoch)
     : publisher_(publisher), epoch_(std::move(epoch)) {}
 
-v1::NodeSyncServer NodeSyncService::opening(const v1::Hello& hello,
-                                            const PublishedMesh& published,
-                                          const mesh::PlanOptions& node) const {
+v1::NodeSyncServer NodeSyncService::update(std::optional<uint64_t> from, const PublishedMesh& to,
+                                           const mesh::PlanOptions& node) const {
+  static const mesh::MeshPlan kNothing;
+  const mesh::MeshPlan& mesh = to.mesh ? *to.mesh : kNothing;
   v1::NodeSyncServer out;
-  if (hello.epoch() == epoch_) {
-    auto changes = publisher_.changes(hello.applied_version(), published.version);
-    if (changes) {
-      // The agent holds a version of this epoch: only what changed since.
+  if (from) {
+    if (auto changes = publisher_.changes(*from, to.version)) {
       v1::Diff* diff = out.mutable_diff();
       diff->set_epoch(epoch_);
-      diff->set_from_version(hello.applied_version());
-      diff->set_version(published.version);
-      static const mesh::MeshPlan kNothing;
-      shareDiff(*changes, published.mesh ? *published.mesh : kNothing, node,
-                diff->mutable_upserts(), diff->mutable_deletes());
+      diff->set_from_version(*from);
+      diff->set_version(to.version);
+      shareDiff(*changes, mesh, node, diff->mutable_upserts(), diff->mutable_deletes());
       return out;
     }
   }
   v1::Snapshot* snapshot = out.mutable_snapshot();
   snapshot->set_epoch(epoch_);
-  snapshot->set_version(published.version);
-  if (published.mesh) {
-    *snapshot->mutable_state() = shareOf(*published.mesh, node);
-  }
+  snapshot->set_version(to.version);
+  *snapshot->mutable_state() = shareOf(mesh, node);
   return out;
 }
 
@@ -96,7 +91,12 @@ grpc::Status NodeSyncService::Sync(
   PublishedMesh published = publisher_.currentMesh();
   bool ok = false;
   {
-    v1::NodeSyncServer message = opening(hello, published, share);
+    // An agent holding a version of this epoch gets only what changed since.
+    std::optional<uint64_t> from;
+    if (hello.epoch() == epoch_) {
+      from = hello.applied_version();
+    }
+    v1::NodeSyncServer message = update(from, published, share);
     ok = stream->Write(message);
   }
   // A snapshot is the node's whole share (megabytes in a large mesh), built and freed at once:
@@ -111,21 +111,8 @@ grpc::Status NodeSyncService::Sync(
     }
     // Every version goes to every agent, as a diff that may be empty: an agent's ack then says it
     // is at the current version, and a resuming agent can be answered by a diff.
-    v1::NodeSyncServer msg;
-    auto changes = publisher_.changes(published.version, next.version);
-    if (changes) {
-      v1::Diff* diff = msg.mutable_diff();
-      shareDiff(*changes, *next.mesh, share, diff->mutable_upserts(), diff->mutable_deletes());
-      diff->set_epoch(epoch_);
-      diff->set_from_version(published.version);
-      diff->set_version(next.version);
-    } else {
-      // This stream fell behind the history (it is that slow): start it over.
-      v1::Snapshot* snapshot = msg.mutable_snapshot();
-      snapshot->set_epoch(epoch_);
-      snapshot->set_version(next.version);
-      *snapshot->mutable_state() = shareOf(*next.mesh, share);
-    }
+    // A stream that fell behind the history (it is that slow) starts over with a snapshot.
+    v1::NodeSyncServer msg = update(published.version, next, share);
     ok = stream->Write(msg);
     recordSent(node, next.version);
     published = next;

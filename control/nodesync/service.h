@@ -11,6 +11,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "control/nodesync/publisher.h"
@@ -37,10 +38,10 @@ class NodeSyncService final : public v1::NodeSync::Service {
   const std::string& epoch() const { return epoch_; }
 
  private:
-  // The first message: a diff from the agent's version when this epoch still has its changes,
-  // else a snapshot.
-  v1::NodeSyncServer opening(const v1::Hello& hello, const PublishedMesh& published,
-                           const mesh::PlanOptions& node) const;
+  // What takes a node from version `from` of this epoch (nothing: a version the server does not
+  // know) to `to`: a diff while the history holds the changes between them, else a snapshot.
+  v1::NodeSyncServer update(std::optional<uint64_t> from, const PublishedMesh& to,
+                            const mesh::PlanOptions& node) const;
   void recordSent(const std::string& node, uint64_t version);
 
   const Publisher& publisher_;

@@ -1,0 +1,43 @@
+#pragma once
+
+// Shutdown on SIGINT/SIGTERM for the daemons: one thread takes the signal with sigwait, so stop
+// runs outside a signal handler, while the main thread runs the daemon's loop.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <functional>
+#include <thread>
+
+#include "common/base/result.h"
+
+namespace weir {
+
+// Blocks SIGINT and SIGTERM in this thread and every thread started after: call first in main.
+inline sigset_t blockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// Runs `run` until it returns; a shutdown signal calls `onSignal(signal)`, which must make `run`
+// return. Returns what `run` returned.
+inline Status runUntilSignal(const sigset_t& signals, const std::function<Status()>& run,
+                             const std::function<void(int)>& onSignal) {
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    onSignal(sig);
+  });
+  Status st = run();
+  if (!st) {
+    pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter, whose stop is harmless
+  }
+  waiter.join();
+  return st;
+}
+
+}  // namespace weir
