@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--proxy", options.proxy,
                  "node proxy outbound listener IP:PORT (services needing L7 are steered there)");
+  cli.add_option("--proxy-cgroup", options.proxyCgroup,
+                 "the node proxy's cgroup, relative to --cgroup-root (its hops to local endpoints "
+                 "are short-circuited)");
+  cli.add_option("--workloads-file", options.workloadsFile,
+                 "write the node's workload directory (JSON) here for weir-proxy");
   cli.add_flag("--uninstall", uninstall, "detach and unpin everything, then exit");
   cli.add_option("--log-level", logLevel, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);

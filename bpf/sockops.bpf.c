@@ -52,8 +52,12 @@ static __always_inline void weir_on_connect(struct bpf_sock_ops* skops) {
   if (!weir_key_from_sockops(skops, &key)) {
     return;
   }
-  struct weir_orig_dst dst = {.ip4 = orig->orig_ip4, .port = orig->orig_port};
-  bpf_map_update_elem(&weir_orig_dst, &key, &dst, BPF_ANY);
+  if (!(orig->flags & WEIR_ORIG_FROM_PROXY)) {
+    /* What the accepting node proxy asks for: where the client meant to go, and who it is. */
+    struct weir_orig_dst dst = {
+        .ip4 = orig->orig_ip4, .port = orig->orig_port, .cgroup_id = orig->cgroup_id};
+    bpf_map_update_elem(&weir_orig_dst, &key, &dst, BPF_ANY);
+  }
   /* Every steered socket, tracked on the fast path or not, gets its records removed at close. */
   bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
 }
@@ -66,9 +70,11 @@ static __always_inline void weir_on_active(struct bpf_sock_ops* skops) {
   if (!orig) {
     return;
   }
-  if (orig->dst_cgroup_id == 0 && !(orig->flags & WEIR_ORIG_TO_PROXY)) {
+  if (orig->dst_cgroup_id == 0 && !(orig->flags & (WEIR_ORIG_TO_PROXY | WEIR_ORIG_FROM_PROXY))) {
     return; /* remote endpoint: plain TCP */
   }
+  /* The proxy's hops are tracked whatever their peer: one to a remote endpoint finds no peer in
+   * the sockhash at its first send and stays on TCP from then on (sk_msg's passthrough mark). */
   if (orig->flags & WEIR_ORIG_NO_FASTPATH) {
     return; /* an end opted out (weir.io/fast-path: "false"): plain TCP */
   }

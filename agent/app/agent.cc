@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "agent/app/workload_directory.h"
 #include "agent/source/directory_source.h"
 #include "agent/source/nodesync_source.h"
 #include "common/admin/server.h"
@@ -53,6 +54,13 @@ Result<std::unique_ptr<Agent>> Agent::start(const Options& options) {
     }
     compileOptions.proxyIp4 = proxy.value().first;
     compileOptions.proxyPort = proxy.value().second;
+  }
+  if (!o.proxyCgroup.empty()) {
+    auto id = sys::cgroupId(o.cgroupRoot + "/" + o.proxyCgroup);
+    if (!id) {
+      return plainError("--proxy-cgroup " + id.error().str());
+    }
+    compileOptions.proxyCgroupId = id.value();
   }
   auto admin = admin::Server::listen(o.admin);
   if (!admin) {
@@ -136,9 +144,26 @@ void Agent::apply(const state::DesiredState& desired, const state::Touched* touc
   counters_.mapUpdates += applied.value().updated;
   counters_.mapDeletes += applied.value().deleted;
   ready_ = true;
+  writeDirectory();
   weir::logger("agent")->info("maps synced updated={} deleted={} unchanged={}",
                               applied.value().updated, applied.value().deleted,
                               applied.value().unchanged);
+}
+
+void Agent::writeDirectory() {
+  if (options_.workloadsFile.empty()) {
+    return;
+  }
+  auto names = syncer_->applied();
+  if (directoryValid_ && names->workloadMeta == directoryWritten_) {
+    return;
+  }
+  if (auto st = writeWorkloadDirectory(options_.workloadsFile, names->workloadMeta); !st) {
+    weir::logger("agent")->error("workload directory not written error=\"{}\"", st.error().str());
+    return;
+  }
+  directoryWritten_ = names->workloadMeta;
+  directoryValid_ = true;
 }
 
 void Agent::reject(const std::vector<std::string>& errors) {

@@ -4,6 +4,7 @@
 // source, and serves /metrics, /ready and /live.
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,8 @@ struct Options {
   std::string admin = "127.0.0.1:4192";
   std::string proxy;  // node proxy outbound listener "IP:PORT"; empty: no proxy on this node
   std::string control;  // weir-control's NodeSync address; empty: follow configDir instead
+  std::string proxyCgroup;  // the node proxy's cgroup, relative to cgroupRoot; empty: none
+  std::string workloadsFile;  // where the workload directory for weir-proxy goes; empty: nowhere
 };
 
 // Parses "10.0.0.1:4140" into network-order address and host-order port.
@@ -46,6 +49,7 @@ class Agent : public source::StateSink {
 
  private:
   Agent() = default;
+  void writeDirectory();
   Options options_;
   std::unique_ptr<loader::Loader> loader_;
   std::unique_ptr<sync::Syncer> syncer_;
@@ -54,6 +58,8 @@ class Agent : public source::StateSink {
   metrics::MapFds metricFds_;
   metrics::AgentCounters counters_;
   std::atomic<bool> ready_{false};
+  std::map<uint64_t, state::WorkloadMeta> directoryWritten_;  // the workloads file's content
+  bool directoryValid_ = false;
 };
 
 }  // namespace weir::agent::app

@@ -97,6 +97,7 @@ CompileResult compilePlan(const mesh::NodePlan& plan, const CompileOptions& opti
   DesiredState& state = result.state;
   state.config.proxy_ip4 = options.proxyIp4;
   state.config.proxy_port = options.proxyPort;
+  state.config.proxy_cgroup_id = options.proxyCgroupId;
   state.config.default_verdict = static_cast<uint32_t>(plan.defaultVerdict);
 
   // The workloads placed here: their cgroups are meshed.

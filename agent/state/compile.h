@@ -24,6 +24,7 @@ struct CompileOptions {
   std::string cgroupRoot;  // weir.io/cgroup paths are relative to it
   uint32_t proxyIp4 = 0;   // node proxy outbound listener (network order); 0 = no proxy
   uint16_t proxyPort = 0;
+  uint64_t proxyCgroupId = 0;  // the node proxy's cgroup; 0 = unknown
 };
 
 // Maps an absolute cgroup directory to its cgroup id (a seam so unit tests need no cgroupfs).

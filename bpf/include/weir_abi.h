@@ -51,6 +51,8 @@ struct weir_config {
   __u32 default_verdict;   /* WEIR_AUTHZ_*: a local endpoint's port with no weir_authz entry
                             * (the cluster's default inbound policy); was the reserved `flags` */
   __u32 pad1;
+  __u64 proxy_cgroup_id;   /* the node proxy's cgroup: its connects are recorded, never steered,
+                            * so its hops to local endpoints join the sockhash; 0 = none */
 };
 
 /* ---- weir_workloads: HASH cgroup id -> workload, written by the agent, read by connect4 ---- */
@@ -127,6 +129,7 @@ struct weir_sock_orig {
 };
 #define WEIR_ORIG_TO_PROXY 1u
 #define WEIR_ORIG_NO_FASTPATH 2u /* one end opted out: rewrite only, never short-circuit */
+#define WEIR_ORIG_FROM_PROXY 4u  /* the node proxy's own connect (not rewritten) */
 
 /* ---- socket 4-tuple key: weir_sockhash, weir_orig_dst, weir_conns ----
  * Seen from the socket itself: local = this end, remote = the peer. The netns cookie keeps
@@ -146,6 +149,7 @@ struct weir_orig_dst {
   __u32 ip4;               /* network order */
   __u16 port;              /* host order */
   __u16 pad;
+  __u64 cgroup_id;         /* the client workload's cgroup: the node proxy's source workload */
 };
 
 /* ---- weir_conns: LRU_HASH sock key -> fast-path connection.

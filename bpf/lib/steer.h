@@ -79,8 +79,16 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
     return WEIR_CG_ALLOW;
   }
   __u64 cgroup_id = bpf_get_current_cgroup_id();
+  __u32 zero = 0;
+  struct weir_config* cfg = bpf_map_lookup_elem(&weir_config, &zero);
   struct weir_workload* workload = bpf_map_lookup_elem(&weir_workloads, &cgroup_id);
   if (!workload) {
+    if (cfg && cfg->proxy_cgroup_id != 0 && cfg->proxy_cgroup_id == cgroup_id) {
+      /* The node proxy dialling an endpoint it chose: never rewritten, but remembered so that
+       * a hop to a local endpoint joins the sockhash (sockops). */
+      struct weir_svc_key to = {.vip4 = dest->ip4, .port = dest->port};
+      weir_remember(ctx, &to, cgroup_id, 0, WEIR_ORIG_FROM_PROXY);
+    }
     return WEIR_CG_ALLOW; /* not meshed: untouched */
   }
   __u16 no_fastpath = (workload->flags & WEIR_WL_NO_FASTPATH) ? WEIR_ORIG_NO_FASTPATH : 0;
@@ -96,8 +104,6 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
     stats->connects += 1;
   }
 
-  __u32 zero = 0;
-  struct weir_config* cfg = bpf_map_lookup_elem(&weir_config, &zero);
   if ((svc->flags & WEIR_SVC_TO_PROXY) &&
       weir_to_proxy(ctx, cfg, &key, cgroup_id, no_fastpath, stats, dest)) {
     return WEIR_CG_ALLOW;

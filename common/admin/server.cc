@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "common/base/log.h"
+#include "common/http/status.h"
 
 namespace weir::admin {
 
@@ -44,35 +45,6 @@ spdlog::logger& adminLog() {
   return *kLogger;
 }
 
-std::string_view reasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "";
-  }
-}
-
 std::string render(const Response& resp, bool withBody, std::string_view allow = {}) {
   char length[24];
   auto* lengthEnd = std::to_chars(length, length + sizeof(length), resp.body.size()).ptr;
@@ -84,7 +56,7 @@ std::string render(const Response& resp, bool withBody, std::string_view allow =
   out += "HTTP/1.1 ";
   out.append(status, statusEnd);
   out += ' ';
-  out += reasonPhrase(resp.status);
+  out += http::reasonPhrase(resp.status);
   out += "\r\nContent-Type: ";
   out += resp.contentType;
   out += "\r\nContent-Length: ";

@@ -13,7 +13,7 @@
 
 namespace weir::abi {
 
-static_assert(sizeof(weir_config) == 16);
+static_assert(sizeof(weir_config) == 24);
 static_assert(sizeof(weir_workload) == 8);
 static_assert(sizeof(weir_svc_key) == 8);
 static_assert(sizeof(weir_svc) == 16);
@@ -23,13 +23,15 @@ static_assert(offsetof(weir_backend, cgroup_id) == 16);
 static_assert(sizeof(weir_sock_orig) == 24);
 static_assert(sizeof(weir_sock_key) == 24);
 static_assert(offsetof(weir_sock_key, local_port) == 16);
-static_assert(sizeof(weir_orig_dst) == 8);
+static_assert(sizeof(weir_orig_dst) == 16);
 static_assert(sizeof(weir_conn) == 64);
 static_assert(offsetof(weir_conn, svc_vip4) == 48);
 static_assert(sizeof(weir_traffic_key) == 16);
 static_assert(sizeof(weir_traffic) == 56);
 static_assert(sizeof(weir_svc_stats) == 40);
 static_assert(offsetof(weir_config, default_verdict) == 8);
+static_assert(offsetof(weir_config, proxy_cgroup_id) == 16);
+static_assert(offsetof(weir_orig_dst, cgroup_id) == 8);
 static_assert(sizeof(weir_authz_key) == 24);
 static_assert(offsetof(weir_authz_key, port) == 16);
 static_assert(sizeof(weir_authz) == 4);

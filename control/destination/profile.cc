@@ -76,6 +76,19 @@ void applySplit(const config::TrafficSplit& split, uint16_t port, const Options&
   }
 }
 
+// linkerd.io/load-balancer of the Service, else of its Namespace (the parser reads it on both),
+// else Linkerd's default.
+std::string loadBalancer(const Catalog& catalog, const config::Service& svc) {
+  if (!svc.mesh.loadBalancer.empty()) {
+    return svc.mesh.loadBalancer;
+  }
+  const config::Namespace* ns = catalog.findNamespace(svc.ns);
+  if (ns != nullptr && !ns->mesh.loadBalancer.empty()) {
+    return ns->mesh.loadBalancer;
+  }
+  return "ewma";
+}
+
 v1::DestinationProfile endpointProfile(const Catalog& catalog, const Authority& authority) {
   v1::DestinationProfile out;
   const config::ExternalWorkload* w = catalog.workloadByIp(authority.ip);
@@ -110,6 +123,7 @@ v1::DestinationProfile compileProfile(const Catalog& catalog, const Authority& a
   out.set_fully_qualified_name(fqdn);
   out.set_opaque_protocol(servicePortOpaque(svc, port));
   *out.mutable_parent() = serviceRef(svc, port);
+  out.set_load_balancer(loadBalancer(catalog, svc));
 
   const config::ServiceProfile* profile = nullptr;
   if (!sourceNamespace.empty()) {

@@ -12,11 +12,11 @@
 
 namespace weir::control::destination {
 
-// A service port: its fully qualified name, opaque flag, and the profile named after that name
-// (in the client's namespace first, as Linkerd's client-side profiles, then the service's);
-// without a profile the default one (no routes, the proxy's retry budget). Its TrafficSplit's
-// backends, when one targets the service, replace the profile's dstOverrides, as Linkerd's
-// TrafficSplit adaptor did. A workload address: the single endpoint. Otherwise empty.
+// A service port: its fully qualified name, opaque flag, load balancer, and the profile named
+// after that name (in the client's namespace first, as Linkerd's client-side profiles, then the
+// service's); without a profile the default one (no routes, the proxy's retry budget). Its
+// TrafficSplit's backends, when one targets the service, replace the profile's dstOverrides, as
+// Linkerd's TrafficSplit adaptor did. A workload address: the single endpoint. Otherwise empty.
 v1::DestinationProfile compileProfile(const Catalog& catalog, const Authority& authority,
                                       const std::string& sourceNamespace, const Options& options);
 

@@ -1,5 +1,6 @@
 // Destination.GetProfile compiled from YAML models: the seed's ServiceProfile and TrafficSplit,
-// client-side profiles, the default profile, workload addresses and unknown authorities.
+// client-side profiles, the default profile, load balancers, workload addresses and unknown
+// authorities.
 
 #include <gtest/gtest.h>
 
@@ -93,6 +94,7 @@ v1::DestinationProfile profile(const std::string& yaml, const char* authority,
 TEST(ProfileTest, SeedProfileAndTrafficSplit) {
   const auto expected = textProto<v1::DestinationProfile>(R"pb(
     fully_qualified_name: "webapp.production.svc.cluster.local"
+    load_balancer: "ewma"
     routes {
       condition {
         all {
@@ -177,6 +179,7 @@ spec:
   EXPECT_PROTO_EQ(
       textProto<v1::DestinationProfile>(R"pb(
         fully_qualified_name: "web-svc.emojivoto.svc.cluster.local"
+        load_balancer: "ewma"
         routes {
           condition {
             any {
@@ -232,6 +235,7 @@ spec:
   EXPECT_PROTO_EQ(textProto<v1::DestinationProfile>(R"pb(
                     fully_qualified_name: "voting-svc.emojivoto.svc.cluster.local"
                     opaque_protocol: true
+                    load_balancer: "ewma"
                     parent { kind: "Service" namespace: "emojivoto" name: "voting-svc" port: 8080 }
                   )pb"),
                   profile(yaml, "voting-svc.emojivoto.svc.cluster.local:8080"));
@@ -260,6 +264,33 @@ spec:
   v1::DestinationProfile fromElsewhere =
       profile(yaml, "webapp.production.svc.cluster.local:80", "other");
   EXPECT_EQ(fromElsewhere.profile().namespace_(), "production");
+}
+
+TEST(ProfileTest, LoadBalancerFromServiceThenNamespace) {
+  // web-svc says p2c itself; emoji-svc takes its Namespace's round-robin; a Service of a
+  // namespace without the annotation gets Linkerd's ewma (the seed's webapp, above).
+  std::string yaml =
+      testing::replaced(kEmojivoto, "metadata: {name: web-svc, namespace: emojivoto}",
+                        "metadata:\n  name: web-svc\n  namespace: emojivoto\n"
+                        "  annotations: {linkerd.io/load-balancer: p2c}");
+  yaml = testing::replaced(
+      yaml, "    linkerd.io/inject: enabled",
+      "    linkerd.io/inject: enabled\n    linkerd.io/load-balancer: round-robin");
+  const struct {
+    const char* authority;
+    const char* expected;
+  } cases[] = {
+      {"web-svc.emojivoto.svc.cluster.local:80", "p2c"},
+      {"10.96.0.10:80", "p2c"},  // by VIP: the same service
+      {"emoji-svc.emojivoto:8080", "round-robin"},
+      {"10.96.0.20:8801", "round-robin"},
+      {"10.0.1.20:8801", ""},  // a workload address: a single endpoint, nothing to balance
+      {"nope.emojivoto:80", ""},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(profile(yaml, c.authority).load_balancer(), c.expected) << c.authority;
+  }
+  EXPECT_EQ(profile(kWebapp, "10.96.1.1:80").load_balancer(), "ewma");
 }
 
 TEST(ProfileTest, WorkloadAddressGetsItsEndpoint) {

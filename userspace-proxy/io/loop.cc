@@ -1,0 +1,438 @@
+#include "userspace-proxy/io/loop.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/base/log.h"
+
+namespace weir::proxy::io {
+
+namespace {
+// user_data: a pointer with the operation in its low three bits (Streams are 8-aligned).
+enum Op : uint64_t { kRecv = 1, kSend = 2, kConnect = 3, kAccept = 4, kWake = 5, kCancel = 6 };
+constexpr uint64_t kOpMask = 7;
+
+uint64_t tagged(const void* p, Op op) { return reinterpret_cast<uint64_t>(p) | op; }
+
+struct Listener {
+  int fd;
+  AcceptHandler* handler;
+  bool active;
+};
+}  // namespace
+
+Result<std::unique_ptr<Loop>> Loop::create(const LoopOptions& options) {
+  std::unique_ptr<Loop> loop(new Loop());
+  auto ring = Uring::create(options.ringEntries);
+  if (!ring) {
+    return ring.error();
+  }
+  loop->ring_.reset(ring.value());
+  auto buffers = BufferRing::create(*loop->ring_, 0, options.bufferCount, options.bufferSize);
+  if (!buffers) {
+    return buffers.error();
+  }
+  loop->buffers_.reset(buffers.value());
+  loop->refs_.assign(options.bufferCount, 0);
+  loop->wakeFd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!loop->wakeFd_.valid()) {
+    return osError(errno, "eventfd");
+  }
+  loop->armWake();
+  return loop;
+}
+
+Loop::~Loop() {
+  for (auto* l : listenerEntries_) {
+    delete static_cast<Listener*>(l);
+  }
+}
+
+void Loop::armWake() {
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_read(sqe, wakeFd_.get(), &wakeValue_, sizeof wakeValue_, 0);
+  io_uring_sqe_set_data64(sqe, kWake);
+}
+
+void Loop::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wakeFd_.get(), &one, sizeof one);
+}
+
+void Loop::listen(int fd, AcceptHandler* handler) {
+  auto* l = new Listener{fd, handler, true};
+  listenerEntries_.push_back(l);
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_multishot_accept(sqe, fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(sqe, tagged(l, kAccept));
+}
+
+void Loop::unlisten(int fd) {
+  for (auto* p : listenerEntries_) {
+    auto* l = static_cast<Listener*>(p);
+    if (l->fd == fd && l->active) {
+      l->active = false;
+      io_uring_sqe* sqe = ring_->sqe();
+      io_uring_prep_cancel64(sqe, tagged(l, kAccept), 0);
+      io_uring_sqe_set_data64(sqe, 0);
+    }
+  }
+}
+
+Stream* Loop::newStream(int fd, StreamHandler* handler) {
+  Stream* s = nullptr;
+  if (!freeStreams_.empty()) {
+    s = freeStreams_.back();
+    freeStreams_.pop_back();
+    *s = Stream();
+  } else {
+    allStreams_.push_back(std::make_unique<Stream>());
+    s = allStreams_.back().get();
+  }
+  s->loop_ = this;
+  s->handler_ = handler;
+  s->fd_ = fd;
+  s->id_ = nextId_++;
+  s->wantRead_ = true;
+  s->openedAt_ = now_;
+  ++liveStreams_;
+  return s;
+}
+
+Stream* Loop::adopt(int fd, StreamHandler* handler) {
+  Stream* s = newStream(fd, handler);
+  armRecv(*s);
+  return s;
+}
+
+Result<Stream*> Loop::connect(const Address& to, StreamHandler* handler) {
+  auto fd = upstreamSocket();
+  if (!fd) {
+    return fd.error();
+  }
+  Stream* s = newStream(fd.value().release(), handler);
+  s->connectTo_ = to.sockaddr();
+  s->connecting_ = true;
+  ++s->inflight_;
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_connect(sqe, s->fd_, reinterpret_cast<sockaddr*>(&s->connectTo_),
+                        sizeof s->connectTo_);
+  io_uring_sqe_set_data64(sqe, tagged(s, kConnect));
+  return s;
+}
+
+void Loop::armRecv(Stream& s) {
+  s.wantRead_ = true;
+  if (s.recvArmed_ || s.eof_ || s.closing_ || s.connecting_) {
+    return;
+  }
+  s.recvArmed_ = true;
+  ++s.inflight_;
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_recv_multishot(sqe, s.fd_, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = buffers_->group();
+  io_uring_sqe_set_data64(sqe, tagged(&s, kRecv));
+}
+
+void Loop::cancelRecv(Stream& s) {
+  s.wantRead_ = false;
+  if (!s.recvArmed_) {
+    return;
+  }
+  ++s.inflight_;
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_cancel64(sqe, tagged(&s, kRecv), 0);
+  io_uring_sqe_set_data64(sqe, tagged(&s, kCancel));
+}
+
+void Loop::flushSend(Stream& s) {
+  if (s.sending_ || s.connecting_ || s.closing_) {
+    return;
+  }
+  if (s.outbox_.empty()) {
+    if (s.shutdownWr_ && !s.wrShut_) {
+      s.wrShut_ = true;
+      ::shutdown(s.fd_, SHUT_WR);
+    }
+    if (s.closeWhenDrained_) {
+      closeStream(s);
+    }
+    return;
+  }
+  size_t n = 0;
+  for (; n < s.outbox_.size() && n < std::size(s.iov_); ++n) {
+    const Stream::Chunk& c = s.outbox_[n];
+    s.iov_[n].iov_base = const_cast<char*>(c.ptr());
+    s.iov_[n].iov_len = c.len;
+  }
+  s.msg_ = msghdr{};
+  s.msg_.msg_iov = s.iov_;
+  s.msg_.msg_iovlen = n;
+  s.sending_ = true;
+  ++s.inflight_;
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_sendmsg(sqe, s.fd_, &s.msg_, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, tagged(&s, kSend));
+}
+
+void Loop::closeStream(Stream& s) {
+  if (s.closing_) {
+    return;
+  }
+  s.closing_ = true;
+  s.wantRead_ = false;
+  if (s.recvArmed_ || s.connecting_) {
+    ++s.inflight_;
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_cancel_fd(sqe, s.fd_, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, tagged(&s, kCancel));
+  }
+  // A send still in flight fails at once.
+  ::shutdown(s.fd_, SHUT_RDWR);
+  finishIfDone(s);
+}
+
+void Loop::finishIfDone(Stream& s) {
+  if (!s.closing_ || s.inflight_ != 0 || s.fd_ < 0) {
+    return;
+  }
+  ::close(s.fd_);
+  s.fd_ = -1;
+  for (auto* box : {&s.inbox_, &s.outbox_}) {
+    while (!box->empty()) {
+      Stream::Chunk& c = box->front();
+      if (c.buffer < 0) {
+        giveString(std::move(c.owned));
+      }
+      releaseChunk(c.buffer);
+      box->pop_front();
+    }
+    box->shrink();
+  }
+  s.inboxBytes_ = s.outboxBytes_ = 0;
+  --liveStreams_;
+  StreamHandler* h = s.handler_;
+  s.handler_ = nullptr;
+  freeStreams_.push_back(&s);
+  if (h != nullptr) {
+    h->onClosed(s);
+  }
+}
+
+void Loop::hold(int32_t buffer) {
+  if (buffer >= 0) {
+    ++refs_[static_cast<size_t>(buffer)];
+  }
+}
+
+void Loop::releaseChunk(int32_t buffer) {
+  if (buffer < 0) {
+    return;
+  }
+  if (--refs_[static_cast<size_t>(buffer)] == 0) {
+    buffers_->give(static_cast<uint16_t>(buffer));
+  }
+}
+
+std::string Loop::takeString() {
+  if (strings_.empty()) {
+    return {};
+  }
+  std::string s = std::move(strings_.back());
+  strings_.pop_back();
+  s.clear();
+  return s;
+}
+
+void Loop::giveString(std::string&& s) {
+  if (strings_.size() < 1024 && s.capacity() <= 64 * 1024) {
+    strings_.push_back(std::move(s));
+  }
+}
+
+void Loop::runOnce(unsigned waitMs) {
+  buffers_->flush();
+  // Receives that ran out of buffers resume once buffers came back.
+  if (!starved_.empty() && buffers_->lent() < buffers_->count()) {
+    std::vector<Stream*> again;
+    again.swap(starved_);
+    for (Stream* s : again) {
+      --s->inflight_;  // the starved marker's reference
+      if (s->closing_) {
+        finishIfDone(*s);
+      } else if (s->wantRead_) {
+        armRecv(*s);
+      }
+    }
+  }
+  now_ = Clock::now();
+  ring_->submitAndWait(boundedWait(waitMs));
+  now_ = Clock::now();
+  ring_->drain([this](const io_uring_cqe& cqe) { onCqe(cqe); });
+  timers_.fire(now_);
+}
+
+unsigned Loop::boundedWait(unsigned waitMs) const {
+  Clock::time_point next = timers_.next();
+  if (next == Clock::time_point::max()) {
+    return waitMs;
+  }
+  auto untilNext = std::chrono::ceil<std::chrono::milliseconds>(next - now_).count();
+  return untilNext <= 0 ? 0 : std::min<unsigned>(waitMs, static_cast<unsigned>(untilNext));
+}
+
+void Loop::onCqe(const io_uring_cqe& cqe) {
+  uint64_t data = cqe.user_data;
+  auto op = static_cast<Op>(data & kOpMask);
+  void* p = reinterpret_cast<void*>(data & ~kOpMask);
+  switch (op) {
+    case kAccept: {
+      auto* l = static_cast<Listener*>(p);
+      if (cqe.res >= 0) {
+        if (l->active) {
+          l->handler->onAccept(cqe.res);
+        } else {
+          ::close(cqe.res);  // raced with unlisten: the next proxy takes it from the queue
+        }
+      }
+      if (!(cqe.flags & IORING_CQE_F_MORE) && l->active) {
+        io_uring_sqe* sqe = ring_->sqe();
+        io_uring_prep_multishot_accept(sqe, l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        io_uring_sqe_set_data64(sqe, data);
+      }
+      return;
+    }
+    case kWake:
+      armWake();
+      return;
+    case kRecv:
+      onRecv(*static_cast<Stream*>(p), cqe);
+      return;
+    case kSend:
+      onSend(*static_cast<Stream*>(p), cqe.res);
+      return;
+    case kConnect:
+      onConnect(*static_cast<Stream*>(p), cqe.res);
+      return;
+    case kCancel: {
+      auto* s = static_cast<Stream*>(p);
+      --s->inflight_;
+      finishIfDone(*s);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void Loop::onRecv(Stream& s, const io_uring_cqe& cqe) {
+  bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+  if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER)) {
+    auto id = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+    buffers_->took();
+    ++refs_[id];
+    if (s.closing_) {
+      releaseChunk(id);
+    } else {
+      s.inbox_.push_back(Stream::Chunk{buffers_->data(id), static_cast<uint32_t>(cqe.res),
+                                       static_cast<int32_t>(id), 0, {}});
+      s.inboxBytes_ += static_cast<size_t>(cqe.res);
+      s.bytesRead_ += static_cast<uint64_t>(cqe.res);
+    }
+  }
+  if (!more) {
+    s.recvArmed_ = false;
+    --s.inflight_;
+  }
+  if (s.closing_) {
+    finishIfDone(s);
+    return;
+  }
+  if (cqe.res > 0) {
+    if (!more && s.wantRead_) {
+      armRecv(s);
+    }
+    s.handler_->onReadable(s);
+    return;
+  }
+  if (cqe.res == -ENOBUFS) {
+    // Every receive buffer is held: wait for some to come back (runOnce re-arms).
+    ++s.inflight_;
+    starved_.push_back(&s);
+    return;
+  }
+  if (cqe.res == -ECANCELED) {
+    if (s.wantRead_) {
+      armRecv(s);  // paused, then resumed before the cancel landed
+    }
+    return;
+  }
+  s.eof_ = true;
+  s.handler_->onEof(s, cqe.res == 0 ? 0 : cqe.res);
+}
+
+void Loop::onSend(Stream& s, int res) {
+  s.sending_ = false;
+  --s.inflight_;
+  if (res < 0) {
+    if (s.closing_) {
+      finishIfDone(s);
+      return;
+    }
+    s.eof_ = true;
+    s.handler_->onEof(s, res);
+    return;
+  }
+  size_t left = static_cast<size_t>(res);
+  s.bytesWritten_ += left;
+  s.outboxBytes_ -= left;
+  while (left > 0 && !s.outbox_.empty()) {
+    Stream::Chunk& c = s.outbox_.front();
+    if (left < c.len) {
+      c.advance(left);
+      break;
+    }
+    left -= c.len;
+    if (c.buffer < 0) {
+      giveString(std::move(c.owned));
+    }
+    releaseChunk(c.buffer);
+    s.outbox_.pop_front();
+  }
+  if (s.closing_) {
+    finishIfDone(s);
+    return;
+  }
+  flushSend(s);
+  if (s.closing_) {
+    return;  // closed once drained (closeWhenDrained): no one to tell
+  }
+  if (s.aboveHigh_ && s.outboxBytes_ <= kLowWater) {
+    s.aboveHigh_ = false;
+    s.handler_->onDrained(s);
+  } else if (s.outbox_.empty()) {
+    s.handler_->onDrained(s);
+  }
+}
+
+void Loop::onConnect(Stream& s, int res) {
+  s.connecting_ = false;
+  --s.inflight_;
+  if (s.closing_) {
+    finishIfDone(s);
+    return;
+  }
+  s.handler_->onConnected(s, res);
+  if (res == 0 && !s.closing_) {
+    if (s.wantRead_) {
+      armRecv(s);
+    }
+    flushSend(s);
+  }
+}
+
+}  // namespace weir::proxy::io

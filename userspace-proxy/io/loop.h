@@ -1,0 +1,100 @@
+#pragma once
+
+// One worker's event loop: an io_uring ring, its receive buffers, the streams on it and the
+// listeners it accepts from. Completions are dispatched to StreamHandlers; nothing here is
+// shared with another thread except wake(), which an eventfd carries.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/fd.h"
+#include "common/base/result.h"
+#include "userspace-proxy/io/stream.h"
+#include "userspace-proxy/io/timer.h"
+#include "userspace-proxy/io/uring.h"
+
+namespace weir::proxy::io {
+
+// Accepted connections of one listener go to its handler.
+class AcceptHandler {
+ public:
+  virtual ~AcceptHandler() = default;
+  virtual void onAccept(int fd) = 0;  // owns fd from here on
+};
+
+struct LoopOptions {
+  unsigned ringEntries = 4096;
+  uint32_t bufferCount = 1024;   // receive buffers (power of two)
+  uint32_t bufferSize = 16384;
+};
+
+class Loop {
+ public:
+
+  // Must run on the thread that will run the loop (the ring is single-issuer).
+  static Result<std::unique_ptr<Loop>> create(const LoopOptions& options);
+  ~Loop();
+
+  // Starts a multishot accept on a listener (the fd stays the caller's).
+  void listen(int fd, AcceptHandler* handler);
+  // Stops accepting on a listener.
+  void unlisten(int fd);
+  // A stream for an accepted socket (takes the fd), reading at once.
+  Stream* adopt(int fd, StreamHandler* handler);
+  // A stream connecting to `to`; onConnected reports the outcome, then it reads.
+  Result<Stream*> connect(const Address& to, StreamHandler* handler);
+
+  // Runs one round: submits, waits up to `waitMs` for completions, dispatches them.
+  void runOnce(unsigned waitMs);
+  // How long runOnce(waitMs) waits for completions: no longer than until the next timer.
+  unsigned boundedWait(unsigned waitMs) const;
+  // Any thread: interrupts a runOnce that is waiting.
+  void wake();
+  // The time of the last completion round: what handlers use instead of reading the clock.
+  Clock::time_point now() const { return now_; }
+  TimerQueue& timers() { return timers_; }
+  void arm(Timer& t, Clock::duration after) { timers_.arm(t, now_ + after); }
+  size_t streams() const { return liveStreams_; }
+  BufferRing& buffers() { return *buffers_; }
+
+  // Called by Stream.
+  void armRecv(Stream& s);
+  void cancelRecv(Stream& s);
+  void flushSend(Stream& s);
+  void closeStream(Stream& s);
+  void hold(int32_t buffer);
+  void releaseChunk(int32_t buffer);
+  std::string takeString();
+  void giveString(std::string&& s);
+
+ private:
+  Loop() = default;
+  void onCqe(const io_uring_cqe& cqe);
+  void onRecv(Stream& s, const io_uring_cqe& cqe);
+  void onSend(Stream& s, int res);
+  void onConnect(Stream& s, int res);
+  void finishIfDone(Stream& s);
+  void armWake();
+  Stream* newStream(int fd, StreamHandler* handler);
+
+  std::unique_ptr<Uring> ring_;
+  std::unique_ptr<BufferRing> buffers_;
+  UniqueFd wakeFd_;
+  uint64_t wakeValue_ = 0;
+  std::vector<void*> listenerEntries_;
+  std::vector<uint16_t> refs_;  // per receive buffer: chunks referring to it
+  std::vector<Stream*> freeStreams_;
+  std::vector<std::unique_ptr<Stream>> allStreams_;
+  std::vector<Stream*> starved_;  // receives that ended for want of buffers
+  std::vector<std::string> strings_;
+  TimerQueue timers_;
+  size_t liveStreams_ = 0;
+  uint64_t nextId_ = 1;
+  Clock::time_point now_ = Clock::now();
+};
+
+}  // namespace weir::proxy::io
