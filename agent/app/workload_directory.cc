@@ -1,5 +1,6 @@
 #include "agent/app/workload_directory.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,11 +15,15 @@ namespace weir::agent::app {
 std::string renderWorkloadDirectory(const std::map<uint64_t, state::WorkloadMeta>& workloads) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [cgroup, meta] : workloads) {
+    in_addr a{.s_addr = meta.ip4};
+    char ip[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &a, ip, sizeof ip);
     list.push_back({{"cgroup_id", cgroup},
                     {"namespace", meta.ns},
                     {"name", meta.name},
                     {"kind", "ExternalWorkload"},
-                    {"identity", meta.identity}});
+                    {"identity", meta.identity},
+                    {"ip", meta.ip4 != 0 ? std::string(ip) : std::string()}});
   }
   return nlohmann::json{{"workloads", list}}.dump(1) + "\n";
 }

@@ -6,7 +6,8 @@
 // label every series with the workload it belongs to.
 //
 //   {"workloads": [{"cgroup_id": 1234, "namespace": "demo", "name": "web",
-//                   "kind": "ExternalWorkload", "identity": "web.demo.serviceaccount..."}]}
+//                   "kind": "ExternalWorkload", "identity": "web.demo.serviceaccount...",
+//                   "ip": "10.244.1.10"}]}
 
 #include <map>
 #include <string>

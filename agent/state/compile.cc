@@ -126,7 +126,7 @@ CompileResult compilePlan(const mesh::NodePlan& plan, const CompileOptions& opti
     }
     uint32_t flags = WEIR_WL_MESHED | (w.fastPathOff ? WEIR_WL_NO_FASTPATH : 0u);
     state.workloads[id.value()] = weir_workload{.ip4 = w.ip4, .flags = flags};
-    state.workloadMeta[id.value()] = WorkloadMeta{w.ns, w.name, w.identity};
+    state.workloadMeta[id.value()] = WorkloadMeta{w.ns, w.name, w.identity, w.ip4};
   }
 
   for (const auto& sp : plan.servicePorts) {

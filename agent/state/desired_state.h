@@ -18,6 +18,7 @@ struct WorkloadMeta {
   std::string ns;
   std::string name;
   std::string identity;
+  uint32_t ip4 = 0;  // network order; 0 when it has no address
 
   bool operator==(const WorkloadMeta&) const = default;
 };

@@ -68,6 +68,36 @@ static __always_inline __u32 weir_authz_verdict(__u64 server, __u64 client, __u1
   return cfg ? cfg->default_verdict : WEIR_AUTHZ_PROXY;
 }
 
+/* The node proxy's own connect. To an endpoint it chose (discovery): left as it is. To a service
+ * VIP (no answer from discovery, or no control plane): an endpoint the kernel picks, never the
+ * proxy itself. Either way it is remembered, so that a hop to a local endpoint joins the
+ * sockhash (sockops) and is short-circuited like any same-node connection. */
+static __always_inline int weir_steer_proxy(struct bpf_sock_addr* ctx, struct weir_dest* dest,
+                                            __u64 cgroup_id) {
+  struct weir_svc_key key = {.vip4 = dest->ip4, .port = dest->port};
+  struct weir_svc* svc = bpf_map_lookup_elem(&weir_services, &key);
+  if (!svc) {
+    weir_remember(ctx, &key, cgroup_id, 0, WEIR_ORIG_FROM_PROXY);
+    return WEIR_CG_ALLOW;
+  }
+  struct weir_backend* backend = weir_pick_backend(&key, svc);
+  if (!backend) {
+    weir_count(WEIR_CTR_CONNECT_NO_BACKEND);
+    bpf_set_retval(-ECONNREFUSED);
+    return WEIR_CG_REJECT;
+  }
+  dest->ip4 = backend->ip4;
+  dest->port = backend->port;
+  dest->rewritten = 1;
+  __u16 flags = WEIR_ORIG_FROM_PROXY;
+  if (backend->flags & WEIR_BE_NO_FASTPATH) {
+    flags |= WEIR_ORIG_NO_FASTPATH;
+  }
+  weir_remember(ctx, &key, cgroup_id, backend->cgroup_id, flags);
+  weir_count(WEIR_CTR_CONNECT_REWRITTEN);
+  return WEIR_CG_ALLOW;
+}
+
 /* Decides where an IPv4 destination goes; sets dest->rewritten and the new address when the
  * connection is steered. The caller writes the context: the verifier refuses context accesses
  * through a computed pointer, which sharing the write between connect4 and connect6 invites.
@@ -84,10 +114,7 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
   struct weir_workload* workload = bpf_map_lookup_elem(&weir_workloads, &cgroup_id);
   if (!workload) {
     if (cfg && cfg->proxy_cgroup_id != 0 && cfg->proxy_cgroup_id == cgroup_id) {
-      /* The node proxy dialling an endpoint it chose: never rewritten, but remembered so that
-       * a hop to a local endpoint joins the sockhash (sockops). */
-      struct weir_svc_key to = {.vip4 = dest->ip4, .port = dest->port};
-      weir_remember(ctx, &to, cgroup_id, 0, WEIR_ORIG_FROM_PROXY);
+      return weir_steer_proxy(ctx, dest, cgroup_id);
     }
     return WEIR_CG_ALLOW; /* not meshed: untouched */
   }

@@ -16,6 +16,7 @@ struct Request {
   std::string method;
   std::string path;   // "/metrics", without the query
   std::string query;  // after the '?', empty when there is none
+  bool fromLoopback = false;  // set by the server: the client's address is 127.0.0.0/8 or ::1
 };
 
 struct HeadResult {

@@ -32,6 +32,7 @@ struct Server::Connection {
   std::string out;  // rendered response
   size_t written = 0;
   Clock::time_point deadline;
+  bool loopback = false;
 };
 
 namespace {
@@ -43,6 +44,23 @@ constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 spdlog::logger& adminLog() {
   static const auto kLogger = weir::logger("admin");
   return *kLogger;
+}
+
+bool peerIsLoopback(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return false;
+  }
+  if (ss.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<sockaddr_in&>(ss).sin_addr.s_addr) >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<sockaddr_in6&>(ss).sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(&a) ||
+           (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+  }
+  return false;
 }
 
 std::string render(const Response& resp, bool withBody, std::string_view allow = {}) {
@@ -161,6 +179,10 @@ Result<std::unique_ptr<Server>> Server::listen(const std::string& address, Serve
   int one = 1;
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
     return osError(errno, "setsockopt SO_REUSEADDR " + address);
+  }
+  if (options.reusePort &&
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+    return osError(errno, "setsockopt SO_REUSEPORT " + address);
   }
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa.storage), sa.length) != 0) {
     return osError(errno, "bind " + address);
@@ -304,6 +326,7 @@ void Server::acceptAll(std::vector<Connection>& conns) {
     }
     Connection& c = conns.emplace_back();
     c.fd.reset(fd);
+    c.loopback = peerIsLoopback(fd);
     c.id = nextConnectionId_++;
     c.deadline = Clock::now() + options_.timeout;
   }
@@ -343,6 +366,7 @@ void Server::onReadable(Connection& conn) {
       reject(conn, head.status, head.reason);
       return;
     case HeadResult::State::kComplete:
+      head.request.fromLoopback = conn.loopback;
       respond(conn, head.request);
       return;
   }

@@ -36,6 +36,8 @@ struct ServerOptions {
   std::chrono::milliseconds timeout{5000};
   // Connections served at once; further ones wait in the listen backlog.
   size_t maxConnections = 64;
+  // SO_REUSEPORT: a successor process can bind the same address while this one drains.
+  bool reusePort = false;
 };
 
 class Server {

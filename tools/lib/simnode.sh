@@ -21,6 +21,8 @@ AGENT="$BIN_DIR/weir-agent"
 CONTROL="$BIN_DIR/weir-control"
 WEIR_CLI="$BIN_DIR/weir"
 ECHO_APP="$BIN_DIR/weir-echo"
+PROXY="$BIN_DIR/weir-proxy"
+HTTP_PEER="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/apps/peers/http_server.py"
 
 cgroup2_mount() {
   awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
@@ -53,7 +55,7 @@ e2e_cleanup() {
   local rc=$?
   set +e
   if [[ $rc -ne 0 ]]; then
-    for f in "$E2E_TMP"/agent-*.log; do
+    for f in "$E2E_TMP"/agent-*.log "$E2E_TMP"/proxy-*.log; do
       [[ -f "$f" ]] || continue
       log "--- last lines of $(basename "$f")"
       tail -n 20 "$f" >&2
@@ -184,6 +186,78 @@ start_agent_control() {
   LAST_PID=$!
   E2E_PIDS+=("$LAST_PID")
   wait_for "agent $node ready" 10 in_node "$node" curl -sf -o /dev/null http://127.0.0.1:4192/ready
+}
+
+# service_yaml NS NAME VIP PORT TARGET_PORT [ANNOTATIONS]: a Service selecting app=NAME.
+# ANNOTATIONS is a flow mapping body, e.g. 'config.linkerd.io/opaque-ports: "25"'.
+service_yaml() {
+  cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $2, namespace: $1, annotations: {${6:-}}}
+spec:
+  clusterIP: $3
+  selector: {app: $2}
+  ports: [{name: p$4, port: $4, targetPort: $5}]
+YAML
+}
+
+# workload_yaml NS NAME APP IP PORT [ANNOTATIONS]: an ExternalWorkload labelled app=APP whose
+# processes are in the cgroup NAME (weir.io/cgroup), with service account APP.
+workload_yaml() {
+  cat <<YAML
+---
+apiVersion: workload.linkerd.io/v1beta1
+kind: ExternalWorkload
+metadata:
+  name: $2
+  namespace: $1
+  labels: {app: $3}
+  annotations: {weir.io/cgroup: $2, ${6:-}}
+spec:
+  meshTLS: {identity: $3.$1.serviceaccount.identity.linkerd.cluster.local, serverName: $3}
+  workloadIPs: [{ip: $4}]
+  ports: [{name: p$5, port: $5}]
+YAML
+}
+
+# proxy_agent_args NODE: the weir-agent flags for a node with a proxy: services are steered to
+# 127.0.0.1:4140, the proxy's cgroup is "proxy" (its hops to local workloads are short-circuited)
+# and the workload directory goes where start_proxy reads it. Creates the proxy's cgroup.
+proxy_agent_args() {
+  workload_cgroup "$1" proxy >/dev/null
+  echo "--proxy 127.0.0.1:4140 --proxy-cgroup proxy --workloads-file $E2E_TMP/workloads-$1.json"
+}
+
+# start_proxy NODE [extra args]: weir-proxy in the node's netns and its "proxy" cgroup, reading
+# the node agent's pins and workload directory; admin on the node's 127.0.0.1:4191. Sets
+# LAST_PID and returns once /ready answers.
+start_proxy() {
+  local node="$1"; shift
+  start_in "$node" proxy "proxy-$node" "$PROXY" --node "$node" --bpffs-dir "$(node_bpffs "$node")" \
+    --workloads-file "$E2E_TMP/workloads-$node.json" --admin 127.0.0.1:4191 "$@"
+  wait_for "proxy $node ready" 10 in_node "$node" curl -sf -o /dev/null http://127.0.0.1:4191/ready
+}
+
+# proxy_metric NODE SERIES_REGEX: sums the values of matching series from the node proxy's /metrics.
+proxy_metric() {
+  in_node "$1" curl -sf http://127.0.0.1:4191/metrics | \
+    awk -v re="$2" '$0 !~ /^#/ && $1 ~ re { sum += $NF } END { printf "%.0f\n", sum }'
+}
+
+# promtool_check < EXPOSITION: promtool parses and lints it. Linkerd's own family names
+# response_latency_ms and tcp_connection_duration_ms carry a unit abbreviation promtool's lint
+# flags (exit 3); weir keeps those names so Linkerd's queries work. Any other finding, and any
+# parse error, fails.
+promtool_check() {
+  local out rc=0
+  out=$(promtool check metrics 2>&1) || rc=$?
+  if [[ $rc -eq 0 ]]; then return 0; fi
+  if [[ $rc -ne 3 ]]; then echo "$out" >&2; return 1; fi
+  local other
+  other=$(grep -v -E '^(response_latency_ms|tcp_connection_duration_ms) metric names should not contain abbreviated units$' <<<"$out" | grep -v '^$' || true)
+  if [[ -n "$other" ]]; then echo "$other" >&2; return 1; fi
 }
 
 # wait_for DESCRIPTION SECONDS CMD...: polls CMD every 0.1 s; fails the test on timeout.

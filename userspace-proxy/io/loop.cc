@@ -215,11 +215,23 @@ void Loop::finishIfDone(Stream& s) {
   }
   s.inboxBytes_ = s.outboxBytes_ = 0;
   --liveStreams_;
-  StreamHandler* h = s.handler_;
-  s.handler_ = nullptr;
-  freeStreams_.push_back(&s);
-  if (h != nullptr) {
-    h->onClosed(s);
+  // onClosed runs at the end of this round, never inside the caller's close(): a handler that
+  // closes a stream may go on using itself.
+  closed_.push_back(&s);
+}
+
+void Loop::deliverClosed() {
+  while (!closed_.empty()) {
+    std::vector<Stream*> batch;
+    batch.swap(closed_);
+    for (Stream* s : batch) {
+      StreamHandler* h = s->handler_;
+      s->handler_ = nullptr;
+      if (h != nullptr) {
+        h->onClosed(*s);
+      }
+      freeStreams_.push_back(s);
+    }
   }
 }
 
@@ -255,6 +267,7 @@ void Loop::giveString(std::string&& s) {
 }
 
 void Loop::runOnce(unsigned waitMs) {
+  deliverClosed();
   buffers_->flush();
   // Receives that ran out of buffers resume once buffers came back.
   if (!starved_.empty() && buffers_->lent() < buffers_->count()) {
@@ -273,7 +286,9 @@ void Loop::runOnce(unsigned waitMs) {
   ring_->submitAndWait(boundedWait(waitMs));
   now_ = Clock::now();
   ring_->drain([this](const io_uring_cqe& cqe) { onCqe(cqe); });
+  deliverClosed();
   timers_.fire(now_);
+  deliverClosed();
 }
 
 unsigned Loop::boundedWait(unsigned waitMs) const {
@@ -308,6 +323,9 @@ void Loop::onCqe(const io_uring_cqe& cqe) {
     }
     case kWake:
       armWake();
+      if (onWake_) {
+        onWake_();
+      }
       return;
     case kRecv:
       onRecv(*static_cast<Stream*>(p), cqe);
@@ -372,6 +390,9 @@ void Loop::onRecv(Stream& s, const io_uring_cqe& cqe) {
     return;
   }
   s.eof_ = true;
+  if (cqe.res < 0) {
+    s.error_ = -cqe.res;
+  }
   s.handler_->onEof(s, cqe.res == 0 ? 0 : cqe.res);
 }
 
@@ -384,6 +405,7 @@ void Loop::onSend(Stream& s, int res) {
       return;
     }
     s.eof_ = true;
+    s.error_ = -res;
     s.handler_->onEof(s, res);
     return;
   }
@@ -425,6 +447,9 @@ void Loop::onConnect(Stream& s, int res) {
   if (s.closing_) {
     finishIfDone(s);
     return;
+  }
+  if (res < 0) {
+    s.error_ = -res;
   }
   s.handler_->onConnected(s, res);
   if (res == 0 && !s.closing_) {

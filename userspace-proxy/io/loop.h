@@ -52,8 +52,10 @@ class Loop {
   void runOnce(unsigned waitMs);
   // How long runOnce(waitMs) waits for completions: no longer than until the next timer.
   unsigned boundedWait(unsigned waitMs) const;
-  // Any thread: interrupts a runOnce that is waiting.
+  // Any thread: interrupts a runOnce that is waiting; the wake handler then runs on the loop's
+  // thread.
   void wake();
+  void setWakeHandler(std::function<void()> handler) { onWake_ = std::move(handler); }
   // The time of the last completion round: what handlers use instead of reading the clock.
   Clock::time_point now() const { return now_; }
   TimerQueue& timers() { return timers_; }
@@ -79,6 +81,7 @@ class Loop {
   void onConnect(Stream& s, int res);
   void finishIfDone(Stream& s);
   void armWake();
+  void deliverClosed();
   Stream* newStream(int fd, StreamHandler* handler);
 
   std::unique_ptr<Uring> ring_;
@@ -90,8 +93,10 @@ class Loop {
   std::vector<Stream*> freeStreams_;
   std::vector<std::unique_ptr<Stream>> allStreams_;
   std::vector<Stream*> starved_;  // receives that ended for want of buffers
+  std::vector<Stream*> closed_;   // finished streams whose handlers hear onClosed next
   std::vector<std::string> strings_;
   TimerQueue timers_;
+  std::function<void()> onWake_;
   size_t liveStreams_ = 0;
   uint64_t nextId_ = 1;
   Clock::time_point now_ = Clock::now();

@@ -118,6 +118,24 @@ void Stream::shutdownWriteWhenDrained() {
 
 void Stream::close() { loop_->closeStream(*this); }
 
+namespace {
+// Takes the events of abandoned streams, which nobody owns any more, and ignores them.
+class Orphanage final : public StreamHandler {
+ public:
+  void onConnected(Stream&, int) override {}
+  void onReadable(Stream& s) override { s.consume(s.inputBytes()); }
+  void onEof(Stream&, int) override {}
+  void onDrained(Stream&) override {}
+  void onClosed(Stream&) override {}
+};
+Orphanage kOrphanage;
+}  // namespace
+
+void Stream::abandon() {
+  handler_ = &kOrphanage;
+  close();
+}
+
 void Stream::closeWhenDrained() {
   shutdownWr_ = true;
   closeWhenDrained_ = true;

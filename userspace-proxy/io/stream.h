@@ -30,7 +30,9 @@ class StreamHandler {
   virtual void onReadable(Stream& s) = 0;            // new bytes in the inbox
   virtual void onEof(Stream& s, int err) = 0;        // the peer closed (err 0) or the socket failed
   virtual void onDrained(Stream& s) = 0;             // the outbox went below the low-water mark
-  virtual void onClosed(Stream& s) = 0;              // fd closed, every operation done: free it
+  // The fd is closed and every operation done; delivered at the end of the loop's round, never
+  // from inside close(). The stream is reused after this returns.
+  virtual void onClosed(Stream& s) = 0;
 };
 
 inline constexpr size_t kHighWater = 256 * 1024;  // stop reading the other side above this
@@ -65,8 +67,11 @@ class Stream {
   void close();
   // Sends what is queued, half-closes, then closes (an answer that ends the connection).
   void closeWhenDrained();
+  // Closes it for an owner that is going away: no more events reach the old handler.
+  void abandon();
   bool closing() const { return closing_; }
   bool eof() const { return eof_; }  // the peer half-closed, or the socket failed
+  int error() const { return error_; }  // the errno the socket failed with; 0 when it did not
   Clock::time_point openedAt() const { return openedAt_; }
   // Copies up to max bytes from the front of the inbox, across chunks, without consuming them.
   size_t copyOut(char* to, size_t max) const;
@@ -115,6 +120,7 @@ class Stream {
   iovec iov_[8]{};
   msghdr msg_{};
   uint16_t inflight_ = 0;
+  int error_ = 0;
   bool recvArmed_ = false;
   bool sending_ = false;
   bool wantRead_ = false;

@@ -1,5 +1,7 @@
 #include "userspace-proxy/workloads/directory.h"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -41,7 +43,18 @@ Result<std::shared_ptr<const Table>> parseDirectory(std::string_view text) {
     if (std::string sa = serviceAccountOf(out->identity); !sa.empty()) {
       out->labels.emplace_back("serviceaccount", sa);
     }
-    (*table)[w["cgroup_id"].get<uint64_t>()] = std::move(out);
+    if (std::string ip = str("ip"); !ip.empty()) {
+      in_addr a{};
+      if (::inet_pton(AF_INET, ip.c_str(), &a) != 1) {
+        return plainError("workload " + out->ns + "/" + out->name + ": bad ip \"" + ip + "\"");
+      }
+      out->ip4 = a.s_addr;
+    }
+    std::shared_ptr<const Workload> shared = std::move(out);
+    if (shared->ip4 != 0) {
+      table->byIp[shared->ip4] = shared;
+    }
+    table->byCgroup[w["cgroup_id"].get<uint64_t>()] = std::move(shared);
   }
   return std::shared_ptr<const Table>(std::move(table));
 }
@@ -74,13 +87,34 @@ bool Directory::refresh() {
   }
   table_ = std::move(parsed.value());
   ++reloads_;
+  version_.fetch_add(1, std::memory_order_release);
   return true;
 }
 
-std::shared_ptr<const Workload> Directory::find(uint64_t cgroupId) const {
+std::shared_ptr<const Table> Directory::table() const {
   std::lock_guard lock(mu_);
-  auto it = table_->find(cgroupId);
-  return it == table_->end() ? nullptr : it->second;
+  return table_;
+}
+
+const Table& View::current() {
+  uint64_t v = directory_.version();
+  if (v != version_ || !table_) {
+    table_ = directory_.table();
+    version_ = v;
+  }
+  return *table_;
+}
+
+std::shared_ptr<const Workload> View::find(uint64_t cgroupId) {
+  const Table& t = current();
+  auto it = t.byCgroup.find(cgroupId);
+  return it == t.byCgroup.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const Workload> View::findByIp(uint32_t ip4) {
+  const Table& t = current();
+  auto it = t.byIp.find(ip4);
+  return it == t.byIp.end() ? nullptr : it->second;
 }
 
 uint64_t Directory::reloads() const {

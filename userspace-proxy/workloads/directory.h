@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -22,10 +23,14 @@ struct Workload {
   std::string name;
   std::string kind;      // "ExternalWorkload" (Pods when the agent places them)
   std::string identity;  // Linkerd-form identity; empty when not meshed
+  uint32_t ip4 = 0;      // network order; 0 when it has no address
   metrics::Labels labels;  // namespace, external_workload|pod, serviceaccount
 };
 
-using Table = std::unordered_map<uint64_t, std::shared_ptr<const Workload>>;
+struct Table {
+  std::unordered_map<uint64_t, std::shared_ptr<const Workload>> byCgroup;
+  std::unordered_map<uint32_t, std::shared_ptr<const Workload>> byIp;  // network order
+};
 
 // Parses the directory file's text. An error names what is wrong.
 Result<std::shared_ptr<const Table>> parseDirectory(std::string_view text);
@@ -38,8 +43,9 @@ class Directory {
   // nothing changed (one stat). Returns false when the file was there and did not parse.
   bool refresh();
 
-  // The workload of a cgroup; nullptr when unknown. Any thread.
-  std::shared_ptr<const Workload> find(uint64_t cgroupId) const;
+  // The current table, and a number that changes whenever it does (read without a lock).
+  std::shared_ptr<const Table> table() const;
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
   uint64_t reloads() const;
   uint64_t errors() const;
 
@@ -51,6 +57,22 @@ class Directory {
   off_t size_ = -1;
   uint64_t reloads_ = 0;
   uint64_t errors_ = 0;
+  std::atomic<uint64_t> version_{0};
+};
+
+// One worker's copy of the directory: lookups take no lock; a changed directory is copied (one
+// pointer, under the directory's lock) at the next lookup after the change.
+class View {
+ public:
+  explicit View(const Directory& directory) : directory_(directory) {}
+  std::shared_ptr<const Workload> find(uint64_t cgroupId);
+  std::shared_ptr<const Workload> findByIp(uint32_t ip4);
+
+ private:
+  const Table& current();
+  const Directory& directory_;
+  uint64_t version_ = UINT64_MAX;
+  std::shared_ptr<const Table> table_;
 };
 
 }  // namespace weir::proxy::workloads

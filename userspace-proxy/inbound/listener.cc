@@ -1,0 +1,100 @@
+#include "userspace-proxy/inbound/listener.h"
+
+#include <array>
+
+#include "common/base/log.h"
+#include "userspace-proxy/transport/header.h"
+
+namespace weir::proxy::inbound {
+
+namespace {
+spdlog::logger& log() {
+  static const auto logger = weir::logger("inbound");
+  return *logger;
+}
+}  // namespace
+
+// A connection whose transport header has not arrived in full yet.
+class Listener::Reading final : public io::StreamHandler, public io::TimerHandler {
+ public:
+  Reading(Listener& l, io::Stream& down) : l_(l), down_(&down) {
+    ctx_.direction = "inbound";
+    ctx_.registry = l.s_.registry;
+    ctx_.tls = conn::plaintext("no_tls_from_remote");
+    accepted_ = l.s_.loop->now();
+    down.setHandler(this);
+    l.s_.loop->arm(timer_, l.s_.headerTimeout);
+  }
+
+  void onConnected(io::Stream&, int) override {}
+  void onReadable(io::Stream&) override { tryHeader(); }
+  void onEof(io::Stream&, int) override { reject("connection closed before its transport header"); }
+  void onDrained(io::Stream&) override {}
+  void onClosed(io::Stream& s) override {
+    meter_.close(s, s.error(), l_.s_.loop->now());
+    l_.s_.loop->timers().cancel(timer_);
+    delete this;
+  }
+  void onTimer(io::Timer&) override {
+    if (down_ == nullptr) {
+      delete this;  // handed off
+      return;
+    }
+    reject("no transport header in time");
+  }
+
+ private:
+  void tryHeader() {
+    std::array<char, transport::kMagic.size() + 4 + transport::kMaxMessageBytes> buf;
+    size_t n = down_->copyOut(buf.data(), buf.size());
+    transport::Decoded d = transport::decode({buf.data(), n});
+    if (d.state == transport::Decoded::State::kNeedMore) {
+      return;
+    }
+    if (d.state == transport::Decoded::State::kInvalid) {
+      reject(d.why);
+      return;
+    }
+    auto workload = l_.s_.workloads->findByIp(d.header.target.ip4);
+    if (!workload) {
+      reject("target " + d.header.target.str() + " is not a workload of this node");
+      return;
+    }
+    down_->consume(d.consumed);
+    ctx_.workload = std::move(workload);
+    serve::Route route;
+    route.picker = std::make_shared<upstream::FixedPicker>(upstream::plainTarget(d.header.target));
+    route.protocol = d.header.protocol;
+    route.authority = d.header.authority;
+    io::Stream* down = down_;
+    down_ = nullptr;
+    l_.s_.loop->timers().cancel(timer_);
+    // Counted from its accept, under the workload it is for.
+    conn::Meter meter;
+    meter.open(conn::acceptedSeries(ctx_), accepted_);
+    serve::Dispatch::start(*l_.s_.serve, *down, meter, std::move(ctx_), std::move(route));
+    l_.s_.loop->arm(timer_, io::Clock::duration::zero());  // frees this
+  }
+
+  void reject(std::string_view why) {
+    l_.s_.registry->counter(kBadHeaders, {})->inc();
+    meter_.open(conn::acceptedSeries(ctx_), accepted_);  // closed with the connection
+    log().info("inbound connection rejected conn={} reason=\"{}\"", down_->id(), why);
+    down_->close();
+  }
+
+  Listener& l_;
+  io::Stream* down_;
+  conn::Context ctx_;
+  conn::Meter meter_;  // only for a rejected connection, which has no workload
+  io::Clock::time_point accepted_;
+  io::Timer timer_{this};
+};
+
+void Listener::onAccept(int fd) {
+  io::setNoDelay(fd);
+  io::Stream* down = s_.loop->adopt(fd, nullptr);
+  new Reading(*this, *down);
+}
+
+}  // namespace weir::proxy::inbound

@@ -1,0 +1,246 @@
+#include "userspace-proxy/serve/dispatch.h"
+
+#include <array>
+
+#include "common/base/log.h"
+#include "userspace-proxy/conn/relay.h"
+
+namespace weir::proxy::serve {
+
+namespace {
+
+spdlog::logger& log() {
+  static const auto logger = weir::logger("dispatch");
+  return *logger;
+}
+
+const char* protocolName(detect::Protocol p) {
+  switch (p) {
+    case detect::Protocol::kHttp1:
+      return "http1";
+    case detect::Protocol::kHttp2:
+      return "http2";
+    case detect::Protocol::kTls:
+      return "tls";
+    default:
+      return "opaque";
+  }
+}
+
+}  // namespace
+
+void Dispatch::start(Env& env, io::Stream& down, conn::Meter meter, conn::Context ctx,
+                     Route route) {
+  auto* d = new Dispatch(env, down, meter, std::move(ctx), std::move(route));
+  down.setHandler(d);
+  down.resumeReading();
+  switch (d->route_.protocol) {
+    case transport::Protocol::kHttp1:
+      d->decided(detect::Protocol::kHttp1, "configured");
+      return;
+    case transport::Protocol::kHttp2:
+      d->decided(detect::Protocol::kHttp2, "configured");
+      return;
+    case transport::Protocol::kOpaque:
+      d->decided(detect::Protocol::kOpaque, "configured");
+      return;
+    case transport::Protocol::kUnknown:
+      break;
+  }
+  env.http1->loop->arm(d->timer_, env.detectTimeout);
+  // HTTP/1 does not need a connection before its first request is read, but every other
+  // protocol does: dial now, so a server that speaks first is heard at once (and the connection
+  // serves the first HTTP/1 request otherwise).
+  d->dialer_.start(d->route_.picker, transport::Protocol::kUnknown, d->route_.transportAuthority,
+                   env.dial);
+  if (!d->done_ && d->down_->hasInput()) {
+    d->detectNow(false);
+  }
+}
+
+Dispatch::Dispatch(Env& env, io::Stream& down, conn::Meter meter, conn::Context ctx, Route route)
+    : env_(env),
+      down_(&down),
+      meter_(meter),
+      ctx_(std::move(ctx)),
+      route_(std::move(route)),
+      dialer_(*env.http1->loop, *this) {}
+
+void Dispatch::count(const char* protocol, const char* how) {
+  ctx_.registry
+      ->counter(kDetected, {{"direction", std::string(ctx_.direction)},
+                            {"protocol", protocol},
+                            {"how", how}})
+      ->inc();
+}
+
+void Dispatch::detectNow(bool final) {
+  std::array<char, detect::kMaxDetectBytes> buf;
+  size_t n = down_->copyOut(buf.data(), buf.size());
+  auto d = detect::detect({reinterpret_cast<const uint8_t*>(buf.data()), n}, final);
+  if (d.protocol == detect::Protocol::kNeedMore) {
+    return;
+  }
+  if (d.protocol == detect::Protocol::kTls && !d.sni.empty()) {
+    log().debug("tls passthrough conn={} sni={}", down_->id(), d.sni);
+  }
+  decided(d.protocol, final ? "timeout" : "client_bytes");
+}
+
+void Dispatch::decided(detect::Protocol protocol, const char* how) {
+  protocol_ = protocol;
+  env_.http1->loop->timers().cancel(timer_);
+  count(protocolName(protocol), how);
+  handOff();
+}
+
+void Dispatch::handOff() {
+  if (done_ || !protocol_) {
+    return;
+  }
+  detect::Protocol p = *protocol_;
+  if (p == detect::Protocol::kHttp1) {
+    // Requests choose their own endpoints; a connection already open serves the first one.
+    if (dialer_.active()) {
+      dialer_.cancel();
+    }
+    std::optional<http1::Preconnected> pre;
+    if (up_ != nullptr) {
+      pre = http1::Preconnected{up_, upMeter_, pick_};
+      up_ = nullptr;
+    }
+    done_ = true;
+    io::Stream* down = down_;
+    down_ = nullptr;
+    http1::Session::start(*env_.http1, *down, meter_, ctx_, route_.picker,
+                          http1::SessionOptions{route_.authority, route_.transportAuthority},
+                          std::move(pre));
+    env_.http1->loop->arm(timer_, Clock::duration::zero());  // frees this
+    return;
+  }
+  // Everything else is a byte stream to one endpoint (HTTP/2 is relayed whole until it has a
+  // session of its own).
+  if (up_ == nullptr) {
+    if (dialFailed_) {
+      fail();
+    } else if (!dialer_.active()) {
+      dialer_.start(route_.picker, transport::Protocol::kOpaque, route_.transportAuthority,
+                    env_.dial);
+    }
+    return;  // onDialed comes back here
+  }
+  done_ = true;
+  io::Stream* down = down_;
+  io::Stream* up = up_;
+  down_ = up_ = nullptr;
+  std::shared_ptr<upstream::Picker> picker = route_.picker;
+  upstream::Pick pick = pick_;
+  conn::Relay::start(*down, meter_, *up, upMeter_, [picker, pick] { picker->abandon(pick); });
+  env_.http1->loop->arm(timer_, Clock::duration::zero());  // frees this
+}
+
+void Dispatch::onDialed(io::Stream& s, const upstream::Pick& pick) {
+  up_ = &s;
+  pick_ = pick;
+  s.setHandler(this);
+  upMeter_.open(conn::openedSeries(ctx_, *pick.target), env_.http1->loop->now());
+  if (protocol_) {
+    handOff();
+  }
+}
+
+void Dispatch::onDialFailed(int err) {
+  dialFailed_ = true;
+  log().info("no connection conn={} direction={} error={}", down_ != nullptr ? down_->id() : 0,
+             ctx_.direction, err);
+  if (protocol_ && *protocol_ != detect::Protocol::kHttp1) {
+    fail();
+  }
+}
+
+void Dispatch::dropUp() {
+  if (up_ != nullptr) {
+    upMeter_.close(*up_, 0, env_.http1->loop->now());
+    up_->abandon();
+    route_.picker->abandon(pick_);
+    up_ = nullptr;
+  }
+}
+
+void Dispatch::fail() {
+  // Nowhere to send an opaque connection: close it (the client sees the connection end, as it
+  // would see a refused connect without the mesh).
+  done_ = true;
+  down_->close();
+}
+
+void Dispatch::onReadable(io::Stream& s) {
+  if (done_) {
+    return;
+  }
+  if (&s == up_) {
+    if (!protocol_) {
+      // The server spoke first: a server-speaks-first protocol (SMTP, MySQL, NATS).
+      decided(detect::Protocol::kOpaque, "server_first");
+    }
+    return;
+  }
+  if (!protocol_) {
+    detectNow(false);
+  }
+}
+
+void Dispatch::onEof(io::Stream& s, int err) {
+  if (done_) {
+    return;
+  }
+  if (&s == up_) {
+    if (!protocol_) {
+      decided(detect::Protocol::kOpaque, "server_first");  // the relay passes the close on
+    }
+    return;
+  }
+  if (err != 0 || (!protocol_ && !s.hasInput())) {
+    // The client went away before saying anything.
+    done_ = true;
+    dialer_.cancel();
+    dropUp();
+    down_->close();
+    return;
+  }
+  if (!protocol_) {
+    detectNow(true);
+  }
+}
+
+void Dispatch::onTimer(io::Timer&) {
+  if (done_) {
+    if (down_ == nullptr) {
+      delete this;  // handed off: the new owner has both streams
+    }
+    return;
+  }
+  if (!protocol_) {
+    // Neither side said anything in time: opaque.
+    detectNow(true);
+  }
+}
+
+void Dispatch::onClosed(io::Stream& s) {
+  if (&s == down_) {
+    meter_.close(s, s.error(), env_.http1->loop->now());
+    dialer_.cancel();
+    dropUp();
+    env_.http1->loop->timers().cancel(timer_);
+    delete this;
+    return;
+  }
+  if (&s == up_) {
+    upMeter_.close(s, s.error(), env_.http1->loop->now());
+    route_.picker->abandon(pick_);
+    up_ = nullptr;
+    dialFailed_ = true;
+  }
+}
+
+}  // namespace weir::proxy::serve
