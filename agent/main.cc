@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   cli.add_option("--proxy-cgroup", options.proxyCgroup,
                  "the node proxy's cgroup, relative to --cgroup-root (its hops to local endpoints "
                  "are short-circuited)");
+  cli.add_option("--proxy-inbound", options.proxyInbound,
+                 "IP:PORT other nodes reach the node proxy's inbound listener at (sent to "
+                 "weir-control, which tells their proxies)");
   cli.add_option("--workloads-file", options.workloadsFile,
                  "write the node's workload directory (JSON) here for weir-proxy");
   cli.add_flag("--uninstall", uninstall, "detach and unpin everything, then exit");

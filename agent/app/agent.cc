@@ -55,6 +55,14 @@ Result<std::unique_ptr<Agent>> Agent::start(const Options& options) {
     compileOptions.proxyIp4 = proxy.value().first;
     compileOptions.proxyPort = proxy.value().second;
   }
+  if (!o.proxyInbound.empty()) {
+    auto inbound = parseIpv4Endpoint(o.proxyInbound);
+    if (!inbound) {
+      return plainError("--proxy-inbound " + inbound.error().str());
+    }
+    compileOptions.proxyInboundIp4 = inbound.value().first;
+    compileOptions.proxyInboundPort = inbound.value().second;
+  }
   if (!o.proxyCgroup.empty()) {
     auto id = sys::cgroupId(o.cgroupRoot + "/" + o.proxyCgroup);
     if (!id) {

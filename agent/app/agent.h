@@ -29,6 +29,7 @@ struct Options {
   std::string proxy;  // node proxy outbound listener "IP:PORT"; empty: no proxy on this node
   std::string control;  // weir-control's NodeSync address; empty: follow configDir instead
   std::string proxyCgroup;  // the node proxy's cgroup, relative to cgroupRoot; empty: none
+  std::string proxyInbound;  // "IP:PORT" other nodes reach the proxy's inbound listener at
   std::string workloadsFile;  // where the workload directory for weir-proxy goes; empty: nowhere
 };
 

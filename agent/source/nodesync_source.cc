@@ -75,6 +75,10 @@ bool NodeSyncSource::session(StateSink& sink) {
     h->mutable_proxy_outbound()->mutable_ip()->set_ipv4(ntohl(options_.proxyIp4));
     h->mutable_proxy_outbound()->set_port(options_.proxyPort);
   }
+  if (options_.proxyInboundIp4 != 0) {
+    h->mutable_proxy_inbound()->mutable_ip()->set_ipv4(ntohl(options_.proxyInboundIp4));
+    h->mutable_proxy_inbound()->set_port(options_.proxyInboundPort);
+  }
   bool received = false;
   v1::NodeSyncServer msg;
   if (stream->Write(hello)) {

@@ -25,6 +25,10 @@ struct CompileOptions {
   uint32_t proxyIp4 = 0;   // node proxy outbound listener (network order); 0 = no proxy
   uint16_t proxyPort = 0;
   uint64_t proxyCgroupId = 0;  // the node proxy's cgroup; 0 = unknown
+  // Where other nodes reach the node proxy's inbound listener (network order, host order); sent
+  // to weir-control, which tells other nodes' proxies. 0 = not reachable from elsewhere.
+  uint32_t proxyInboundIp4 = 0;
+  uint16_t proxyInboundPort = 0;
 };
 
 // Maps an absolute cgroup directory to its cgroup id (a seam so unit tests need no cgroupfs).

@@ -57,7 +57,8 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
   });
 
   control->destination_ = std::make_unique<destination::DestinationService>(
-      control->publisher_, destination::Options{.clusterDomain = options.policy.clusterDomain});
+      control->publisher_, destination::Options{.clusterDomain = options.policy.clusterDomain},
+      control->nodeSync_.get());
   control->policy_ = std::make_unique<policy::PolicyService>(control->publisher_, options.policy);
   // Plaintext until the identity issue: the mTLS work puts TLS on every control-plane endpoint.
   // Two servers, as Linkerd has two ports: Destination (with NodeSync) and Policy.

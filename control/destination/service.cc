@@ -23,10 +23,24 @@ grpc::Status readPath(const v1::GetDestination& request, const Options& options,
   return grpc::Status::OK;
 }
 
+// Each endpoint on a node whose proxy other nodes can reach gets that proxy's address.
+void setNodeProxies(EndpointView& view, const nodesync::NodeProxies& proxies) {
+  for (auto& [key, ep] : view.endpoints) {
+    if (ep.node().empty()) {
+      continue;
+    }
+    if (auto at = proxies.proxyInbound(ep.node())) {
+      ep.mutable_node_proxy()->mutable_ip()->set_ipv4(at->first);
+      ep.mutable_node_proxy()->set_port(at->second);
+    }
+  }
+}
+
 }  // namespace
 
-DestinationService::DestinationService(const nodesync::Publisher& publisher, Options options)
-    : publisher_(publisher), options_(std::move(options)) {}
+DestinationService::DestinationService(const nodesync::Publisher& publisher, Options options,
+                                       const nodesync::NodeProxies* proxies)
+    : publisher_(publisher), options_(std::move(options)), proxies_(proxies) {}
 
 grpc::Status DestinationService::Get(grpc::ServerContext* context,
                                      const v1::GetDestination* request,
@@ -39,8 +53,14 @@ grpc::Status DestinationService::Get(grpc::ServerContext* context,
   weir::logger("destination")
       ->debug("get path={} node={} peer={}", request->path(), request->node(), context->peer());
   std::optional<EndpointView> sent;
+  auto generation = [this]() -> uint64_t {
+    return proxies_ != nullptr ? proxies_->proxiesGeneration() : 0;
+  };
   followVersions(context, publisher_, catalogs_, [&](const Catalog& catalog) {
     EndpointView view = resolveEndpoints(catalog, authority);
+    if (proxies_ != nullptr) {
+      setNodeProxies(view, *proxies_);
+    }
     std::vector<v1::Update> updates =
         sent ? changes(*sent, view) : std::vector<v1::Update>{firstUpdate(view)};
     sent = std::move(view);
@@ -50,7 +70,7 @@ grpc::Status DestinationService::Get(grpc::ServerContext* context,
       }
     }
     return true;
-  });
+  }, generation);
   return grpc::Status::OK;
 }
 

@@ -15,13 +15,16 @@
 #include "control/destination/catalog.h"
 #include "control/destination/options.h"
 #include "control/nodesync/publisher.h"
+#include "control/nodesync/service.h"
 #include "weir/v1/destination.grpc.pb.h"
 
 namespace weir::control::destination {
 
 class DestinationService final : public v1::Destination::Service {
  public:
-  explicit DestinationService(const nodesync::Publisher& publisher, Options options = {});
+  // `proxies` (may be null): where other nodes' proxies take connections, for `node_proxy`.
+  explicit DestinationService(const nodesync::Publisher& publisher, Options options = {},
+                              const nodesync::NodeProxies* proxies = nullptr);
 
   grpc::Status Get(grpc::ServerContext* context, const v1::GetDestination* request,
                    grpc::ServerWriter<v1::Update>* writer) override;
@@ -34,6 +37,7 @@ class DestinationService final : public v1::Destination::Service {
  private:
   const nodesync::Publisher& publisher_;
   Options options_;
+  const nodesync::NodeProxies* proxies_;
   CatalogCache catalogs_;
   std::atomic<size_t> active_{0};
 };

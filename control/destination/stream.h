@@ -21,8 +21,11 @@ namespace weir::control::destination {
 // version, while it returns true (false: a write failed) and the client is there. gRPC's sync
 // API has no cancellation callback, so the wait for a new version is bounded and the context
 // polled in between, as NodeSync does.
+// `generation` (may be empty): something besides the model that the messages depend on; a
+// change of it compiles the current version again.
 void followVersions(grpc::ServerContext* context, const nodesync::Publisher& publisher,
-                    CatalogCache& catalogs, const std::function<bool(const Catalog&)>& onVersion);
+                    CatalogCache& catalogs, const std::function<bool(const Catalog&)>& onVersion,
+                    const std::function<uint64_t()>& generation = {});
 
 // For streams whose messages replace the previous one whole: writes `next` when it is the
 // first message or differs from the last one written (Linkerd's dedup of profile updates).

@@ -51,6 +51,16 @@ std::map<std::string, NodeStatus> NodeSyncService::nodes() const {
   return status_;
 }
 
+std::optional<std::pair<uint32_t, uint16_t>> NodeSyncService::proxyInbound(
+    const std::string& node) const {
+  std::lock_guard lock(mutex_);
+  auto it = status_.find(node);
+  if (it == status_.end() || it->second.proxyInboundIp4 == 0 || it->second.proxyInboundPort == 0) {
+    return std::nullopt;
+  }
+  return std::pair{it->second.proxyInboundIp4, it->second.proxyInboundPort};
+}
+
 grpc::Status NodeSyncService::Sync(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::NodeSyncServer, v1::NodeSyncClient>* stream) {
@@ -64,7 +74,19 @@ grpc::Status NodeSyncService::Sync(
   const bool proxy = hello.has_proxy_outbound();
   {
     std::lock_guard lock(mutex_);
-    status_[node].connected = true;
+    NodeStatus& st = status_[node];
+    st.connected = true;
+    uint32_t ip = hello.has_proxy_inbound() && hello.proxy_inbound().ip().has_ipv4()
+                      ? hello.proxy_inbound().ip().ipv4()
+                      : 0;
+    uint16_t port = ip != 0 && hello.proxy_inbound().port() <= 65535
+                        ? static_cast<uint16_t>(hello.proxy_inbound().port())
+                        : 0;
+    if (st.proxyInboundIp4 != ip || st.proxyInboundPort != port) {
+      st.proxyInboundIp4 = ip;
+      st.proxyInboundPort = port;
+      ++proxiesGeneration_;
+    }
   }
   log->info("agent connected node={} peer={} resume_epoch={} resume_version={}", node,
             context->peer(), hello.epoch(), hello.applied_version());

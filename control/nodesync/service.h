@@ -24,9 +24,22 @@ struct NodeStatus {
   uint64_t ackedVersion = 0;
   bool connected = false;
   std::string lastError;  // from a Nack
+  uint32_t proxyInboundIp4 = 0;  // host order, from the node's Hello; 0: no proxy reachable
+  uint16_t proxyInboundPort = 0;
 };
 
-class NodeSyncService final : public v1::NodeSync::Service {
+// Where each node's proxy takes connections from other nodes, as the nodes' agents said in their
+// Hello. Read by Destination, which gives it as each endpoint's `node_proxy`.
+class NodeProxies {
+ public:
+  virtual ~NodeProxies() = default;
+  // (IPv4 in host order, port) of the node's inbound listener; nullopt when it has none.
+  virtual std::optional<std::pair<uint32_t, uint16_t>> proxyInbound(const std::string& node) const = 0;
+  // Changes whenever any node's address does.
+  virtual uint64_t proxiesGeneration() const = 0;
+};
+
+class NodeSyncService final : public v1::NodeSync::Service, public NodeProxies {
  public:
   NodeSyncService(const Publisher& publisher, std::string epoch);
 
@@ -35,6 +48,8 @@ class NodeSyncService final : public v1::NodeSync::Service {
       grpc::ServerReaderWriter<v1::NodeSyncServer, v1::NodeSyncClient>* stream) override;
 
   std::map<std::string, NodeStatus> nodes() const;
+  std::optional<std::pair<uint32_t, uint16_t>> proxyInbound(const std::string& node) const override;
+  uint64_t proxiesGeneration() const override { return proxiesGeneration_.load(); }
   const std::string& epoch() const { return epoch_; }
 
  private:
@@ -48,6 +63,7 @@ class NodeSyncService final : public v1::NodeSync::Service {
   std::string epoch_;
   mutable std::mutex mutex_;
   std::map<std::string, NodeStatus> status_;
+  std::atomic<uint64_t> proxiesGeneration_{0};
 };
 
 }  // namespace weir::control::nodesync

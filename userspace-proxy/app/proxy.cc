@@ -123,6 +123,9 @@ Result<std::unique_ptr<Proxy>> Proxy::start(const Options& options) {
     }
     p->handover_ = std::move(server.value());
   }
+  std::string dir = p->options_.workloadsFile.substr(0, p->options_.workloadsFile.rfind('/') + 1);
+  p->watcher_ = std::make_unique<fswatch::DirWatcher>(dir.empty() ? "." : dir,
+                                                      std::chrono::milliseconds(5));
   p->housekeeper_ = std::thread([self = p.get()] { self->housekeeping(); });
   p->ready_ = true;
   log().info("weir-proxy ready outbound={} inbound={} admin={} workers={} destination={}",
@@ -238,16 +241,22 @@ std::string Proxy::metricsText() const {
 }
 
 void Proxy::housekeeping() {
+  if (options_.workloadsFile.empty()) {
+    return;
+  }
+  // The agent replaces the file by rename: inotify on its directory sees each new version at
+  // once. Should the directory not be watchable, the file is polled instead.
+  std::string dir = options_.workloadsFile.substr(0, options_.workloadsFile.rfind('/') + 1);
+  Status watched = watcher_->run([this] { directory_->refresh(); });
+  if (!watched) {
+    log().warn("cannot watch {} error=\"{}\": polling the workload directory", dir,
+               watched.error().str());
+  }
   std::unique_lock lock(mu_);
   while (!stopped_) {
     cv_.wait_for(lock, std::chrono::milliseconds(500));
-    if (stopped_) {
-      break;
-    }
     lock.unlock();
-    if (!options_.workloadsFile.empty()) {
-      directory_->refresh();
-    }
+    directory_->refresh();
     lock.lock();
   }
 }
@@ -276,6 +285,9 @@ void Proxy::wait() {
     stopped_ = true;
   }
   cv_.notify_all();
+  if (watcher_) {
+    watcher_->stop();
+  }
   if (housekeeper_.joinable()) {
     housekeeper_.join();
   }

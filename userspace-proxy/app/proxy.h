@@ -15,6 +15,7 @@
 #include "common/admin/server.h"
 #include "common/base/fd.h"
 #include "common/base/result.h"
+#include "common/fswatch/dir_watcher.h"
 #include "userspace-proxy/app/options.h"
 #include "userspace-proxy/app/takeover.h"
 #include "userspace-proxy/app/worker.h"
@@ -52,6 +53,7 @@ class Proxy {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<admin::Server> admin_;
   std::unique_ptr<TakeoverServer> handover_;
+  std::unique_ptr<fswatch::DirWatcher> watcher_;
   std::thread housekeeper_;
   std::mutex mu_;
   std::condition_variable cv_;

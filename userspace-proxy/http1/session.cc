@@ -425,6 +425,11 @@ void Session::upstreamFailed(int err, std::string_view why) {
              up_ != nullptr ? up_->target->connectTo.str() : std::string("?"), why, what);
   bool retryable = !headSent_ && !bodySent_ && !head_.empty() && req_ != Req::kUpgrade &&
                    attempts_ < kMaxAttempts;
+  if (picked_ && up_ != nullptr && !up_->reused && !head_.empty()) {
+    // A new connection that ended before any response byte (refused by the endpoint, or by its
+    // node's proxy on its behalf): the endpoint backs off like a refused connect.
+    picker_->connectFailed(pick_, env_.loop->now());
+  }
   if (picked_) {
     picker_->abandon(pick_);
     picked_ = false;

@@ -66,6 +66,7 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
     route.picker = std::make_shared<upstream::FixedPicker>(upstream::plainTarget(d.header.target));
     route.protocol = d.header.protocol;
     route.authority = d.header.authority;
+    route.single = true;
     io::Stream* down = down_;
     down_ = nullptr;
     l_.s_.loop->timers().cancel(timer_);

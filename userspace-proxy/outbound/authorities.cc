@@ -29,6 +29,7 @@ Resolved Authorities::get(const std::string& authority, std::string_view sourceN
     auto addr = io::parseAddress(authority);
     if (addr) {
       out.picker = std::make_shared<upstream::FixedPicker>(upstream::plainTarget(addr.value()));
+      out.single = true;
     } else {
       out.picker = std::make_shared<NoEndpoints>();
     }
@@ -81,6 +82,7 @@ Resolved Authorities::from(const std::string& authority, Entry& e, Clock::time_p
       }
       if (target) {
         out.picker = std::make_shared<upstream::FixedPicker>(std::move(target));
+        out.single = true;
       } else {
         out.picker = std::make_shared<NoEndpoints>();
       }

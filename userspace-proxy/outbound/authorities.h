@@ -23,6 +23,7 @@ struct Resolved {
   // never picks (HTTP answers 503, opaque connections close).
   std::shared_ptr<upstream::Picker> picker;
   bool opaque = false;     // the port is opaque: no detection
+  bool single = false;     // one target (the original destination, a pod address)
   std::string authority;   // "web.demo.svc.cluster.local:80" when it is a known service
 };
 

@@ -139,6 +139,7 @@ void Listener::proceed(io::Stream& down, conn::Meter meter, conn::Context ctx,
   route.protocol = r.opaque ? transport::Protocol::kOpaque : transport::Protocol::kUnknown;
   route.authority = r.authority;
   route.transportAuthority = r.authority.empty() ? authority : r.authority;
+  route.single = r.single;
   serve::Dispatch::start(*s_.serve, down, meter, std::move(ctx), std::move(route));
 }
 

@@ -100,9 +100,10 @@ void Dispatch::handOff() {
   }
   detect::Protocol p = *protocol_;
   if (p == detect::Protocol::kHttp1) {
-    // Requests choose their own endpoints; a connection already open serves the first one.
+    // Requests choose their own endpoints; the connection opened (or being opened) at accept
+    // serves the first one: wait for its outcome rather than drop a connect half done.
     if (dialer_.active()) {
-      dialer_.cancel();
+      return;  // onDialed / onDialFailed come back here
     }
     std::optional<http1::Preconnected> pre;
     if (up_ != nullptr) {
@@ -153,8 +154,10 @@ void Dispatch::onDialFailed(int err) {
   dialFailed_ = true;
   log().info("no connection conn={} direction={} error={}", down_ != nullptr ? down_->id() : 0,
              ctx_.direction, err);
-  if (protocol_ && *protocol_ != detect::Protocol::kHttp1) {
+  if (route_.single || (protocol_ && *protocol_ != detect::Protocol::kHttp1)) {
     fail();
+  } else if (protocol_) {
+    handOff();  // HTTP/1: its requests pick for themselves
   }
 }
 
@@ -195,9 +198,21 @@ void Dispatch::onEof(io::Stream& s, int err) {
     return;
   }
   if (&s == up_) {
-    if (!protocol_) {
-      decided(detect::Protocol::kOpaque, "server_first");  // the relay passes the close on
+    if (protocol_) {
+      return;
     }
+    if (!s.hasInput() && s.bytesRead() == 0) {
+      // Closed before saying anything (another node's proxy whose workload refused): not a
+      // server-first protocol, just a connection that failed. Back the endpoint off; whatever
+      // the client turns out to speak dials again.
+      route_.picker->connectFailed(pick_, env_.http1->loop->now());
+      dropUp();
+      if (route_.single) {
+        fail();
+      }
+      return;
+    }
+    decided(detect::Protocol::kOpaque, "server_first");  // the relay passes the close on
     return;
   }
   if (err != 0 || (!protocol_ && !s.hasInput())) {

@@ -42,6 +42,10 @@ struct Route {
   transport::Protocol protocol = transport::Protocol::kUnknown;
   std::string authority;           // HTTP authority label; empty: each request's Host
   std::string transportAuthority;  // named in transport headers to other nodes' proxies
+  // The picker has one target and nothing else to try: when it cannot be dialled, the client's
+  // connection is closed at once (it hears the refusal as it would without the mesh; another
+  // node's proxy on the far end retries elsewhere).
+  bool single = false;
 };
 
 class Dispatch final : public io::StreamHandler,

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "control/destination/service.h"
@@ -154,6 +158,66 @@ TEST_F(DestinationStreamTest, StreamsEndWhenTheClientCancels) {
   EXPECT_TRUE(eventually([&] { return service_.activeStreams() == 0; }));
   EXPECT_EQ(endpoints->Finish().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_EQ(profiles->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+}  // namespace
+}  // namespace weir::control::destination
+
+namespace weir::control::destination {
+namespace {
+
+// Node proxies as NodeSync would report them from the agents' hellos.
+class FakeProxies final : public nodesync::NodeProxies {
+ public:
+  std::optional<std::pair<uint32_t, uint16_t>> proxyInbound(const std::string& node) const override {
+    std::lock_guard lock(mu_);
+    auto it = nodes_.find(node);
+    return it == nodes_.end() ? std::nullopt : std::optional(it->second);
+  }
+  uint64_t proxiesGeneration() const override { return generation_.load(); }
+  void set(const std::string& node, uint32_t ip, uint16_t port) {
+    std::lock_guard lock(mu_);
+    nodes_[node] = {ip, port};
+    ++generation_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::pair<uint32_t, uint16_t>> nodes_;
+  std::atomic<uint64_t> generation_{0};
+};
+
+TEST(DestinationNodeProxyTest, EndpointsNameTheirNodesProxyOnceItsAgentSaidHello) {
+  const std::string yaml =
+      testing::workloadDoc("emojivoto", "voting-9", "voting-svc", "voting", "10.0.2.99",
+                           "[{name: grpc, port: 8080}]", "{weir.io/node: node-b}") +
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: voting-svc, namespace: emojivoto}\n"
+      "spec:\n  clusterIP: 10.96.0.30\n  selector: {app: voting-svc}\n"
+      "  ports: [{name: grpc, port: 8080}]\n";
+  nodesync::Publisher publisher;
+  publisher.publish(*loadModel(yaml));
+  FakeProxies proxies;
+  DestinationService service(publisher, {}, &proxies);
+  testing::InProcessServer server(&service);
+  auto stub = v1::Destination::NewStub(server.channel());
+  grpc::ClientContext context;
+  testing::setDeadline(context);
+  v1::GetDestination req;
+  req.set_path("10.96.0.30:8080");
+  auto reader = stub->Get(&context, req);
+  v1::Update update;
+  ASSERT_TRUE(reader->Read(&update));
+  ASSERT_EQ(update.add().endpoints_size(), 1);
+  EXPECT_EQ(update.add().endpoints(0).node(), "node-b");
+  EXPECT_FALSE(update.add().endpoints(0).has_node_proxy()) << "node-b's agent has not said hello";
+
+  // node-b's agent connects with its proxy's inbound address: the endpoint is sent again with it.
+  proxies.set("node-b", 0x0A000002, 4143);
+  ASSERT_TRUE(reader->Read(&update));
+  ASSERT_EQ(update.add().endpoints_size(), 1);
+  EXPECT_EQ(update.add().endpoints(0).node_proxy().ip().ipv4(), 0x0A000002u);
+  EXPECT_EQ(update.add().endpoints(0).node_proxy().port(), 4143u);
+  context.TryCancel();
 }
 
 }  // namespace
