@@ -71,7 +71,10 @@ void Worker::run(std::promise<Status>& started) {
   {
     http1::Pool pool(*loop);
     http1::Env http1Env{.loop = loop.get(), .pool = &pool, .limits = o.pool};
+    http2::ClientPool h2pool(*loop, o.pool.idleTimeout);
+    http2::Env http2Env{.loop = loop.get(), .pool = &h2pool};
     serve::Env serveEnv{.http1 = &http1Env,
+                        .http2 = &http2Env,
                         .detectTimeout = o.detectTimeout,
                         .dial = {.attempts = 3, .connectTimeout = o.connectTimeout}};
     workloads::View view(*shared_.directory);
@@ -120,6 +123,7 @@ void Worker::run(std::promise<Status>& started) {
           listening = false;
           http1Env.draining = true;
           pool.closeIdle();
+          http2::drainAll(http2Env);
           drainDeadline = loop->now() + o.drainTimeout;
           log->info("draining worker={} connections={}", index_, loop->streams());
         }

@@ -122,6 +122,24 @@ Detection detectTls(std::span<const uint8_t> bytes, bool final) {
 
 }  // namespace
 
+ServerFirst serverFirst(std::span<const uint8_t> bytes) {
+  // Frame header (RFC 9113 4.1): length (24 bits; a SETTINGS payload is a few entries of six
+  // bytes, so the top byte is 0), type 0x4, flags 0 (not an ACK), stream 0.
+  constexpr uint8_t kSettings = 0x4;
+  constexpr size_t kFrameHeaderBytes = 9;
+  for (size_t i = 0; i < bytes.size() && i < kFrameHeaderBytes; ++i) {
+    bool ok = i == 1 || i == 2 || (i == 3 ? bytes[i] == kSettings : bytes[i] == 0);
+    if (!ok) {
+      return ServerFirst::kOpaque;
+    }
+  }
+  if (bytes.size() < kFrameHeaderBytes) {
+    return ServerFirst::kNeedMore;
+  }
+  size_t length = (size_t{bytes[1]} << 8) | bytes[2];
+  return length % 6 == 0 ? ServerFirst::kHttp2 : ServerFirst::kOpaque;
+}
+
 Detection detect(std::span<const uint8_t> bytes, bool final) {
   Detection d;
   if (bytes.empty()) {

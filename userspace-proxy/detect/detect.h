@@ -41,4 +41,13 @@ static_assert(kMaxDetectBytes >= kMaxRequestLineBytes);
 // not change when more bytes are appended.
 Detection detect(std::span<const uint8_t> bytes, bool final);
 
+// What the server said before the client: an HTTP/2 server's connection preface (a SETTINGS
+// frame on stream 0, which HTTP/2 servers send at once) is no server-speaks-first protocol.
+enum class ServerFirst {
+  kNeedMore,  // a prefix of a SETTINGS frame header: wait for the rest of it
+  kHttp2,     // an HTTP/2 SETTINGS frame header: wait for the client's bytes
+  kOpaque,    // anything else: a server-speaks-first protocol
+};
+ServerFirst serverFirst(std::span<const uint8_t> bytes);
+
 }  // namespace weir::proxy::detect

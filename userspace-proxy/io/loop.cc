@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -220,6 +221,32 @@ void Loop::finishIfDone(Stream& s) {
   closed_.push_back(&s);
 }
 
+void Loop::defer(Deferred& d) {
+  if (!d.queued_) {
+    d.queued_ = true;
+    deferred_.push_back(&d);
+  }
+}
+
+void Loop::cancelDeferred(Deferred& d) {
+  if (d.queued_) {
+    d.queued_ = false;
+    std::erase(deferred_, &d);
+  }
+}
+
+void Loop::runDeferred() {
+  // Deferred work may defer more: that waits for the next round.
+  std::vector<Deferred*> batch;
+  batch.swap(deferred_);
+  for (Deferred* d : batch) {
+    if (d->queued_) {
+      d->queued_ = false;
+      d->onDeferred();
+    }
+  }
+}
+
 void Loop::deliverClosed() {
   while (!closed_.empty()) {
     std::vector<Stream*> batch;
@@ -288,10 +315,14 @@ void Loop::runOnce(unsigned waitMs) {
   ring_->drain([this](const io_uring_cqe& cqe) { onCqe(cqe); });
   deliverClosed();
   timers_.fire(now_);
+  runDeferred();
   deliverClosed();
 }
 
 unsigned Loop::boundedWait(unsigned waitMs) const {
+  if (!deferred_.empty()) {
+    return 0;
+  }
   Clock::time_point next = timers_.next();
   if (next == Clock::time_point::max()) {
     return waitMs;

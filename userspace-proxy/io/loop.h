@@ -26,6 +26,18 @@ class AcceptHandler {
   virtual void onAccept(int fd) = 0;  // owns fd from here on
 };
 
+// Work put off to the end of the loop's round (after every completion of the round has been
+// handled): what many events made dirty is then done once, e.g. one write of many HTTP/2 frames.
+class Deferred {
+ public:
+  virtual ~Deferred() = default;
+  virtual void onDeferred() = 0;
+
+ private:
+  friend class Loop;
+  bool queued_ = false;
+};
+
 struct LoopOptions {
   unsigned ringEntries = 4096;
   uint32_t bufferCount = 1024;   // receive buffers (power of two)
@@ -50,6 +62,12 @@ class Loop {
 
   // Runs one round: submits, waits up to `waitMs` for completions, dispatches them.
   void runOnce(unsigned waitMs);
+  // Runs d.onDeferred() once at the end of this round (again if it defers itself from there, in
+  // the next round). Harmless when already queued.
+  void defer(Deferred& d);
+  // Drops a queued d (its owner is going away).
+  void cancelDeferred(Deferred& d);
+
   // How long runOnce(waitMs) waits for completions: no longer than until the next timer.
   unsigned boundedWait(unsigned waitMs) const;
   // Any thread: interrupts a runOnce that is waiting; the wake handler then runs on the loop's
@@ -82,6 +100,7 @@ class Loop {
   void finishIfDone(Stream& s);
   void armWake();
   void deliverClosed();
+  void runDeferred();
   Stream* newStream(int fd, StreamHandler* handler);
 
   std::unique_ptr<Uring> ring_;
@@ -94,6 +113,7 @@ class Loop {
   std::vector<std::unique_ptr<Stream>> allStreams_;
   std::vector<Stream*> starved_;  // receives that ended for want of buffers
   std::vector<Stream*> closed_;   // finished streams whose handlers hear onClosed next
+  std::vector<Deferred*> deferred_;
   std::vector<std::string> strings_;
   TimerQueue timers_;
   std::function<void()> onWake_;

@@ -119,8 +119,27 @@ void Dispatch::handOff() {
     env_.http1->loop->arm(timer_, Clock::duration::zero());  // frees this
     return;
   }
-  // Everything else is a byte stream to one endpoint (HTTP/2 is relayed whole until it has a
-  // session of its own).
+  if (p == detect::Protocol::kHttp2) {
+    // Streams choose their own endpoints over pooled connections; a connection open (or being
+    // opened) to a picked endpoint joins the pool.
+    if (dialer_.active()) {
+      return;  // onDialed / onDialFailed come back here
+    }
+    std::optional<http2::Preconnected> pre;
+    if (up_ != nullptr) {
+      pre = http2::Preconnected{up_, upMeter_, pick_};
+      up_ = nullptr;
+    }
+    done_ = true;
+    io::Stream* down = down_;
+    down_ = nullptr;
+    http2::Session::start(*env_.http2, *down, meter_, ctx_, route_.picker,
+                          http2::SessionOptions{route_.authority, route_.transportAuthority},
+                          std::move(pre));
+    env_.http1->loop->arm(timer_, Clock::duration::zero());  // frees this
+    return;
+  }
+  // Everything else is a byte stream to one endpoint.
   if (up_ == nullptr) {
     if (dialFailed_) {
       fail();
@@ -154,10 +173,12 @@ void Dispatch::onDialFailed(int err) {
   dialFailed_ = true;
   log().info("no connection conn={} direction={} error={}", down_ != nullptr ? down_->id() : 0,
              ctx_.direction, err);
-  if (route_.single || (protocol_ && *protocol_ != detect::Protocol::kHttp1)) {
+  bool http = protocol_ && (*protocol_ == detect::Protocol::kHttp1 ||
+                            *protocol_ == detect::Protocol::kHttp2);
+  if (route_.single || (protocol_ && !http)) {
     fail();
   } else if (protocol_) {
-    handOff();  // HTTP/1: its requests pick for themselves
+    handOff();  // HTTP: requests pick for themselves
   }
 }
 
@@ -182,10 +203,17 @@ void Dispatch::onReadable(io::Stream& s) {
     return;
   }
   if (&s == up_) {
-    if (!protocol_) {
+    if (protocol_) {
+      return;
+    }
+    std::array<char, 9> head;
+    size_t n = s.copyOut(head.data(), head.size());
+    if (detect::serverFirst({reinterpret_cast<const uint8_t*>(head.data()), n}) ==
+        detect::ServerFirst::kOpaque) {
       // The server spoke first: a server-speaks-first protocol (SMTP, MySQL, NATS).
       decided(detect::Protocol::kOpaque, "server_first");
     }
+    // An HTTP/2 server's SETTINGS: still the client's bytes that decide.
     return;
   }
   if (!protocol_) {

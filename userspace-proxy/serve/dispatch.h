@@ -16,6 +16,7 @@
 #include "userspace-proxy/conn/meter.h"
 #include "userspace-proxy/detect/detect.h"
 #include "userspace-proxy/http1/session.h"
+#include "userspace-proxy/http2/session.h"
 #include "userspace-proxy/io/loop.h"
 #include "userspace-proxy/upstream/dialer.h"
 #include "userspace-proxy/upstream/picker.h"
@@ -31,6 +32,7 @@ inline constexpr metrics::CounterDesc kDetected{
 
 struct Env {
   http1::Env* http1 = nullptr;
+  http2::Env* http2 = nullptr;
   std::chrono::milliseconds detectTimeout{10000};  // Linkerd's protocol detection timeout
   upstream::Dialer::Options dial;
 };

@@ -153,6 +153,29 @@ TEST(DetectTest, MalformedServerNamesYieldNoSni) {
   }
 }
 
+TEST(DetectTest, ServerFirstBytesTellAnHttp2ServerFromOtherProtocols) {
+  // nghttpd, gRPC servers: SETTINGS with three entries right after accept.
+  const std::string settings("\x00\x00\x12\x04\x00\x00\x00\x00\x00", 9);
+  const struct {
+    const char* name;
+    std::string bytes;
+    ServerFirst expected;
+  } cases[] = {
+      {"h2 settings", settings + std::string(18, '\0'), ServerFirst::kHttp2},
+      {"h2 settings header only", settings, ServerFirst::kHttp2},
+      {"empty settings", std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9), ServerFirst::kHttp2},
+      {"a prefix of it", settings.substr(0, 4), ServerFirst::kNeedMore},
+      {"settings ack", std::string("\x00\x00\x00\x04\x01\x00\x00\x00\x00", 9), ServerFirst::kOpaque},
+      {"odd length", std::string("\x00\x00\x07\x04\x00\x00\x00\x00\x00", 9), ServerFirst::kOpaque},
+      {"smtp banner", "220 mail ready\r\n", ServerFirst::kOpaque},
+      {"mysql greeting", std::string("\x4a\x00\x00\x00\x0a", 5), ServerFirst::kOpaque},
+      {"nats", "INFO {}\r\n", ServerFirst::kOpaque},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(serverFirst(bytesOf(c.bytes)), c.expected) << c.name;
+  }
+}
+
 TEST(ClientHelloTest, EveryTruncationIsSafe) {
   // Every prefix of a hello is read without reading past it (ASan would say) and yields either
   // the name or nothing.
