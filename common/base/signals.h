@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -27,15 +28,18 @@ inline sigset_t blockShutdownSignals() {
 // return. Returns what `run` returned.
 inline Status runUntilSignal(const sigset_t& signals, const std::function<Status()>& run,
                              const std::function<void(int)>& onSignal) {
+  std::atomic<bool> finished{false};
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    onSignal(sig);
+    if (!finished.load()) {
+      onSignal(sig);
+    }
   });
   Status st = run();
-  if (!st) {
-    pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter, whose stop is harmless
-  }
+  // `run` may also end on its own (a daemon drained by request): wake the waiter either way.
+  finished.store(true);
+  pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   return st;
 }

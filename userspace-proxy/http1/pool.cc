@@ -42,7 +42,7 @@ Upstream* Pool::take(const PoolKey& key) {
 void Pool::put(Upstream* u, const PoolLimits& limits) {
   bool spent = limits.maxRequestsPerConnection != 0 && u->requests >= limits.maxRequestsPerConnection;
   auto& list = idle_[u->key];
-  if (spent || list.size() >= limits.maxIdlePerKey || u->stream->closing() || u->stream->eof() ||
+  if (spent || closed_ || list.size() >= limits.maxIdlePerKey || u->stream->closing() || u->stream->eof() ||
       u->stream->hasInput() || u->parser.inMessage()) {
     discard(u);
     return;
@@ -101,6 +101,7 @@ void Pool::onClosed(io::Stream& s) {
 void Upstream::onTimer(io::Timer&) { pool->expired(this); }
 
 void Pool::closeIdle() {
+  closed_ = true;
   std::vector<Upstream*> all;
   for (auto& [key, list] : idle_) {
     all.insert(all.end(), list.begin(), list.end());

@@ -70,7 +70,7 @@ class Pool final : public io::StreamHandler {
   void discard(Upstream* u);
 
   size_t idle() const { return idleCount_; }
-  // Closes every idle connection (the proxy is going away).
+  // Closes every idle connection and keeps none from now on (the proxy is going away).
   void closeIdle();
 
   // While idle: any byte or end from the server means the connection is no longer usable.
@@ -88,6 +88,7 @@ class Pool final : public io::StreamHandler {
   io::Loop& loop_;
   std::unordered_map<PoolKey, std::vector<Upstream*>, PoolKeyHash> idle_;
   size_t idleCount_ = 0;
+  bool closed_ = false;  // closeIdle() was called
 };
 
 }  // namespace weir::proxy::http1

@@ -307,6 +307,9 @@ void Session::onResponseHead() {
   if (!interim) {
     status_ = status;
     resp_ = Resp::kBody;
+    if (env_.draining) {
+      closeAfter_ = true;  // the proxy is going away: this response says so
+    }
     if (h.untilEof) {
       closeAfter_ = true;  // the client can only find the end by the close
     }
@@ -333,7 +336,9 @@ void Session::finishExchange() {
   bool reusable = up_->parser.head().keepAlive && req_ == Req::kDone && !up_->stream->eof();
   releaseUpstream(reusable);
   resp_ = Resp::kIdle;
-  if (closeAfter_ || req_ != Req::kDone || env_.draining) {
+  // Draining closes a connection only after a response that said so (`Connection: close`):
+  // closing after one that did not would meet the client's next request.
+  if (closeAfter_ || req_ != Req::kDone) {
     req_ = Req::kClosing;
     down_->closeWhenDrained();
     return;

@@ -339,11 +339,8 @@ void Loop::onCqe(const io_uring_cqe& cqe) {
     case kAccept: {
       auto* l = static_cast<Listener*>(p);
       if (cqe.res >= 0) {
-        if (l->active) {
-          l->handler->onAccept(cqe.res);
-        } else {
-          ::close(cqe.res);  // raced with unlisten: the next proxy takes it from the queue
-        }
+        // Accepted before an unlisten took effect: it left the queue, so it is ours to serve.
+        l->handler->onAccept(cqe.res);
       }
       if (!(cqe.flags & IORING_CQE_F_MORE) && l->active) {
         io_uring_sqe* sqe = ring_->sqe();
