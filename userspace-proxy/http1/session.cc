@@ -136,6 +136,7 @@ void Session::pumpRequest() {
 void Session::startExchange() {
   const Head& h = parser_.head();
   started_ = env_.loop->now();
+  headAt_ = firstByteAt_ = Clock::time_point{};
   closeAfter_ = !h.keepAlive || env_.draining;
   upgrade_ = h.upgrade;
   connect_ = equalsIgnoreCase(h.method, "CONNECT");
@@ -266,11 +267,17 @@ void Session::pumpResponse() {
         if (st.consumed == 0) {
           return;
         }
+        if (firstByteAt_ == Clock::time_point{}) {
+          firstByteAt_ = env_.loop->now();
+        }
         up_->stream->forward(st.consumed, *down_);
         continue;
       case Event::kEnd:
       case Event::kUpgrade: {
         if (st.consumed > 0) {
+          if (firstByteAt_ == Clock::time_point{}) {
+            firstByteAt_ = env_.loop->now();
+          }
           up_->stream->forward(st.consumed, *down_);
         }
         int status = up_->parser.head().status;
@@ -307,6 +314,7 @@ void Session::onResponseHead() {
   if (!interim) {
     status_ = status;
     resp_ = Resp::kBody;
+    headAt_ = env_.loop->now();
     if (env_.draining) {
       closeAfter_ = true;  // the proxy is going away: this response says so
     }
@@ -325,12 +333,14 @@ void Session::onResponseHead() {
 
 void Session::finishExchange() {
   Clock::time_point now = env_.loop->now();
-  Clock::duration latency = now - started_;
+  // Linkerd's response_latency_ms: request head to the response's first body byte, or to its
+  // end when it has none. The balancer learns the time to the response head.
+  Clock::time_point firstByte = firstByteAt_ != Clock::time_point{} ? firstByteAt_ : now;
   if (series_ != nullptr && status_ != 0) {
-    series_->response(status_, std::nullopt, latency);
+    series_->response(status_, std::nullopt, firstByte - started_);
   }
   if (picked_) {
-    picker_->finish(pick_, latency, now);
+    picker_->finish(pick_, (headAt_ != Clock::time_point{} ? headAt_ : now) - started_, now);
     picked_ = false;
   }
   bool reusable = up_->parser.head().keepAlive && req_ == Req::kDone && !up_->stream->eof();

@@ -124,7 +124,9 @@ class Session final : public io::StreamHandler, public io::TimerHandler {
   bool upPaused_ = false;
   int status_ = 0;
   std::string authority_;
-  Clock::time_point started_{};
+  Clock::time_point started_{};     // the request head arrived
+  Clock::time_point headAt_{};      // the response head arrived
+  Clock::time_point firstByteAt_{};  // its first body byte went to the client
   metrics::HttpSeries* series_ = nullptr;
   // The last series looked up, reused while target and authority stay the same.
   const upstream::Target* cachedTarget_ = nullptr;

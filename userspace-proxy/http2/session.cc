@@ -215,7 +215,7 @@ void Session::onStreamClosed(Conn&, int32_t, Leg* leg, uint32_t error) {
   ex->downDone = true;
   if (ex->upConn != nullptr && !ex->upDone) {
     // The client reset (or the connection went): the upstream stream is cancelled too.
-    ex->upConn->detach(ex->up, error == NGHTTP2_NO_ERROR ? NGHTTP2_CANCEL : error);
+    ex->upConn->detach(ex->up, error == NGHTTP2_NO_ERROR ? uint32_t{NGHTTP2_CANCEL} : error);
     ex->upConn = nullptr;
     ex->upDone = true;
   }

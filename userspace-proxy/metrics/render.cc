@@ -17,8 +17,8 @@ void declareFamilies(TextWriter& w) {
   w.family("request_total", "counter", "Total count of HTTP requests.");
   w.family("response_total", "counter", "Total count of HTTP responses.");
   w.family("response_latency_ms", "histogram",
-           "Elapsed times between a request's headers being received and its response stream "
-           "completing.");
+           "Elapsed times between a request's headers being received and the first data of its "
+           "response (its end, when it has no data).");
   w.family("tcp_open_total", "counter", "Total count of opened connections.");
   w.family("tcp_close_total", "counter", "Total count of closed connections.");
   w.family("tcp_open_connections", "gauge", "Number of currently-open connections.");

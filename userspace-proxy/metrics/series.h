@@ -52,7 +52,7 @@ class HttpSeries {
   void request() { requests_.inc(); }
 
   // Counts a response, classified by classify(). latency runs from the request's headers to the
-  // end of the response stream. The first response with a new status code (or gRPC status or
+  // response's first data (its end when it has none), as Linkerd measures it. The first response with a new status code (or gRPC status or
   // classification) for this series takes the registry's mutex and allocates once; afterwards
   // this is lock-free and allocation-free. Values from the network are bounded: a status outside
   // 100..999 is recorded without a status_code, a grpc-status outside 0..16 as 2 (UNKNOWN), as

@@ -74,7 +74,8 @@ class Conn(socketserver.StreamRequestHandler):
             self.send(int(path[8:]), b"", close, head_only)
         elif path.startswith("/slow/"):
             time.sleep(int(path[6:]) / 1000.0)
-            self.send(200, b"slow\n", close, head_only)
+            status = int(target.split("status=")[1]) if "status=" in target else 200
+            self.send(status, b"slow\n", close, head_only)
         elif path == "/whoami":
             self.send(200, self.here.encode() + b"\n", close, head_only)
         elif path == "/headers":

@@ -23,7 +23,7 @@ const char kFamilyHeaders[] =
     "# HELP response_total Total count of HTTP responses.\n"
     "# TYPE response_total counter\n"
     "# HELP response_latency_ms Elapsed times between a request's headers being received and "
-    "its response stream completing.\n"
+    "the first data of its response (its end, when it has no data).\n"
     "# TYPE response_latency_ms histogram\n"
     "# HELP tcp_open_total Total count of opened connections.\n"
     "# TYPE tcp_open_total counter\n"
@@ -112,7 +112,7 @@ TEST(RenderTest, GoldenScenario) {
       "grpc_status=\"0\"} 1\n"
       "response_total{" + base + ",status_code=\"503\",classification=\"failure\"} 1\n"
       "# HELP response_latency_ms Elapsed times between a request's headers being received and "
-      "its response stream completing.\n"
+      "the first data of its response (its end, when it has no data).\n"
       "# TYPE response_latency_ms histogram\n" +
       histogram("response_latency_ms", base + ",status_code=\"200\"", 2, "1.5") +
       histogram("response_latency_ms", base + ",status_code=\"503\"", 10000, "7000") +
