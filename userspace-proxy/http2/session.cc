@@ -294,7 +294,13 @@ void Session::upClosed(Leg& leg, uint32_t error) {
   auto* ex = static_cast<Exchange*>(static_cast<UpLegOwner*>(leg.owner));
   ex->upConn = nullptr;
   ex->upDone = true;
-  ex->down.out.from = nullptr;  // that connection acknowledges nothing more
+  if (ex->down.out.from != nullptr) {
+    // The stream is gone before the client took all of its bytes: acknowledge them on the
+    // connection now (it may be gone too by the time they are taken), or its window shrinks
+    // for good.
+    ex->down.out.from->consume(ex->down.out.fromStream, ex->down.out.size());
+    ex->down.out.from = nullptr;
+  }
   if (error != NGHTTP2_NO_ERROR && !ex->downDone) {
     if (!ex->responded) {
       if (error == NGHTTP2_REFUSED_STREAM && ex->up.out.taken == 0) {
