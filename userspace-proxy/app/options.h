@@ -25,9 +25,11 @@ struct Options {
   std::chrono::milliseconds discoveryTimeout{3000};
   std::chrono::milliseconds drainTimeout{10000};
   http1::PoolLimits pool;
-  // Receive buffers per worker (power of two) and their size.
+  // Receive buffers per worker at most (power of two), their size, and how many are provided
+  // before receives ask for more (each one provided stays resident once used).
   unsigned buffers = 4096;
   unsigned bufferSize = 16384;
+  unsigned initialBuffers = 256;
 };
 
 }  // namespace weir::proxy::app

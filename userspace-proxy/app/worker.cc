@@ -62,7 +62,8 @@ void Worker::run(std::promise<Status>& started) {
   // The ring is created here: it is single-issuer, this thread's alone.
   auto created = io::Loop::create(io::LoopOptions{.ringEntries = 4096,
                                                   .bufferCount = o.buffers,
-                                                  .bufferSize = o.bufferSize});
+                                                  .bufferSize = o.bufferSize,
+                                                  .initialBuffers = o.initialBuffers});
   if (!created) {
     started.set_value(created.error());
     return;

@@ -20,17 +20,25 @@ bool isTchar(unsigned char c) {
 }
 }  // namespace
 
+const llhttp_settings_t* Parser::settings() {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t x;
+    llhttp_settings_init(&x);
+    x.on_message_begin = onMessageBegin;
+    x.on_url = onUrl;
+    x.on_status = onStatus;
+    x.on_method = onMethod;
+    x.on_header_field = onHeaderField;
+    x.on_header_value = onHeaderValue;
+    x.on_headers_complete = onHeadersComplete;
+    x.on_message_complete = onMessageComplete;
+    return x;
+  }();
+  return &s;
+}
+
 Parser::Parser(Kind kind, size_t maxHeadBytes) : kind_(kind), maxHeadBytes_(maxHeadBytes) {
-  llhttp_settings_init(&settings_);
-  settings_.on_message_begin = onMessageBegin;
-  settings_.on_url = onUrl;
-  settings_.on_status = onStatus;
-  settings_.on_method = onMethod;
-  settings_.on_header_field = onHeaderField;
-  settings_.on_header_value = onHeaderValue;
-  settings_.on_headers_complete = onHeadersComplete;
-  settings_.on_message_complete = onMessageComplete;
-  llhttp_init(&parser_, kind == Kind::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, &settings_);
+  llhttp_init(&parser_, kind == Kind::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, settings());
   parser_.data = this;
 }
 

@@ -60,6 +60,7 @@ class Parser {
 
  private:
   enum class Phase { kIdle, kHead, kBody };
+  static const llhttp_settings_t* settings();  // shared by every parser
   static int onMessageBegin(llhttp_t* p);
   static int onUrl(llhttp_t* p, const char* at, size_t n);
   static int onStatus(llhttp_t* p, const char* at, size_t n);
@@ -72,7 +73,6 @@ class Parser {
   Step fail(llhttp_errno_t err);
 
   llhttp_t parser_{};
-  llhttp_settings_t settings_{};
   Kind kind_;
   size_t maxHeadBytes_;
   size_t headBytes_ = 0;

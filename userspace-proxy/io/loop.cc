@@ -32,7 +32,8 @@ Result<std::unique_ptr<Loop>> Loop::create(const LoopOptions& options) {
     return ring.error();
   }
   loop->ring_.reset(ring.value());
-  auto buffers = BufferRing::create(*loop->ring_, 0, options.bufferCount, options.bufferSize);
+  auto buffers = BufferRing::create(*loop->ring_, 0, options.bufferCount, options.bufferSize,
+                                    std::min(options.initialBuffers, options.bufferCount));
   if (!buffers) {
     return buffers.error();
   }
@@ -297,7 +298,7 @@ void Loop::runOnce(unsigned waitMs) {
   deliverClosed();
   buffers_->flush();
   // Receives that ran out of buffers resume once buffers came back.
-  if (!starved_.empty() && buffers_->lent() < buffers_->count()) {
+  if (!starved_.empty() && buffers_->lent() < buffers_->provided()) {
     std::vector<Stream*> again;
     again.swap(starved_);
     for (Stream* s : again) {
@@ -406,7 +407,12 @@ void Loop::onRecv(Stream& s, const io_uring_cqe& cqe) {
     return;
   }
   if (cqe.res == -ENOBUFS) {
-    // Every receive buffer is held: wait for some to come back (runOnce re-arms).
+    // Every buffer provided is held: provide more while the ring has room, else wait for some
+    // to come back (runOnce re-arms).
+    if (buffers_->grow(buffers_->provided()) > 0) {
+      armRecv(s);
+      return;
+    }
     ++s.inflight_;
     starved_.push_back(&s);
     return;

@@ -40,8 +40,9 @@ class Deferred {
 
 struct LoopOptions {
   unsigned ringEntries = 4096;
-  uint32_t bufferCount = 1024;   // receive buffers (power of two)
+  uint32_t bufferCount = 1024;    // receive buffers at most (power of two)
   uint32_t bufferSize = 16384;
+  uint32_t initialBuffers = 256;  // provided at start; more as receives run out (0: all)
 };
 
 class Loop {

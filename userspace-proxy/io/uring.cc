@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 namespace weir::proxy::io {
@@ -42,7 +43,8 @@ void Uring::submitAndWait(unsigned timeoutMs) {
   io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
 }
 
-Result<BufferRing*> BufferRing::create(Uring& ring, uint16_t group, uint32_t count, uint32_t size) {
+Result<BufferRing*> BufferRing::create(Uring& ring, uint16_t group, uint32_t count, uint32_t size,
+                                       uint32_t initial) {
   if (count == 0 || (count & (count - 1)) != 0 || count > 32768) {
     return plainError("buffer count must be a power of two up to 32768");
   }
@@ -79,11 +81,7 @@ Result<BufferRing*> BufferRing::create(Uring& ring, uint16_t group, uint32_t cou
     delete b;
     return osError(-rc, "io_uring_register_buf_ring");
   }
-  for (uint32_t i = 0; i < count; ++i) {
-    io_uring_buf_ring_add(b->br_, b->data(static_cast<uint16_t>(i)), size, static_cast<uint16_t>(i),
-                          io_uring_buf_ring_mask(count), static_cast<int>(i));
-  }
-  io_uring_buf_ring_advance(b->br_, static_cast<int>(count));
+  b->grow(initial == 0 ? count : initial);
   return b;
 }
 
@@ -97,6 +95,19 @@ BufferRing::~BufferRing() {
   if (br_ != nullptr) {
     ::munmap(br_, ringBytes_);
   }
+}
+
+uint32_t BufferRing::grow(uint32_t n) {
+  n = std::min(n, count_ - provided_);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto id = static_cast<uint16_t>(provided_ + i);
+    io_uring_buf_ring_add(br_, data(id), size_, id, io_uring_buf_ring_mask(count_),
+                          static_cast<int>(pending_ + i));
+  }
+  pending_ += n;
+  provided_ += n;
+  flush();
+  return n;
 }
 
 void BufferRing::give(uint16_t id) {

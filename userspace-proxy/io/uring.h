@@ -46,10 +46,14 @@ class Uring {
 };
 
 // Buffers the kernel picks from for multishot receives (one buffer group). A buffer is the
-// kernel's until a completion names it, then ours until give() hands it back.
+// kernel's until a completion names it, then ours until give() hands it back. The ring has room
+// for `count` buffers, but only `initial` are provided at first: the kernel cycles through every
+// buffer it is given, so each one provided is memory that stays resident. grow() provides more
+// when receives ran out.
 class BufferRing {
  public:
-  static Result<BufferRing*> create(Uring& ring, uint16_t group, uint32_t count, uint32_t size);
+  static Result<BufferRing*> create(Uring& ring, uint16_t group, uint32_t count, uint32_t size,
+                                    uint32_t initial);
   ~BufferRing();
   BufferRing(const BufferRing&) = delete;
   BufferRing& operator=(const BufferRing&) = delete;
@@ -57,6 +61,9 @@ class BufferRing {
   uint16_t group() const { return group_; }
   uint32_t size() const { return size_; }
   uint32_t count() const { return count_; }
+  uint32_t provided() const { return provided_; }
+  // Provides up to n more buffers (never beyond count); returns how many were added.
+  uint32_t grow(uint32_t n);
   char* data(uint16_t id) { return base_ + static_cast<size_t>(id) * size_; }
   // Returns a buffer to the kernel; visible to it at the next flush().
   void give(uint16_t id);
@@ -74,7 +81,8 @@ class BufferRing {
   uint16_t group_ = 0;
   uint32_t count_ = 0;
   uint32_t size_ = 0;
-  uint32_t pending_ = 0;  // given back since the last flush
+  uint32_t provided_ = 0;  // buffer ids 0..provided_-1 exist
+  uint32_t pending_ = 0;   // given back since the last flush
   uint32_t lent_ = 0;
 };
 

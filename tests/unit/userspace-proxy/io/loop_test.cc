@@ -184,6 +184,38 @@ TEST_F(LoopTest, CloseWithReceiveAndSendInFlightFreesEverything) {
   EXPECT_EQ(loop_->buffers().lent(), 0u);
 }
 
+TEST(LoopBuffersTest, ReceivesProvideMoreBuffersWhenTheyRunOut) {
+  // Two buffers at first; the reader holds everything it receives, so every receive needs a
+  // new buffer: the ring provides more (up to 64) instead of stalling.
+  auto loop = Loop::create(LoopOptions{.ringEntries = 64, .bufferCount = 64, .bufferSize = 1024,
+                                       .initialBuffers = 2});
+  ASSERT_TRUE(loop);
+  Loop& l = *loop.value();
+  EXPECT_EQ(l.buffers().provided(), 2u);
+  auto fd = listenTcp(Address{htonl(INADDR_LOOPBACK), 0}, 8);
+  ASSERT_TRUE(fd);
+  Events server;
+  server.consume = false;
+  Events client;
+  Acceptor acceptor;
+  acceptor.loop = &l;
+  acceptor.handler = &server;
+  l.listen(fd.value().get(), &acceptor);
+  auto c = l.connect(localAddress(fd.value().get()).value(), &client);
+  ASSERT_TRUE(c);
+  runUntil(l, [&] { return acceptor.last != nullptr && client.connected == 0; });
+  for (int i = 0; i < 20; ++i) {
+    c.value()->sendCopy(std::string(1000, static_cast<char>('a' + i)));
+    runUntil(l, [&] { return acceptor.last->inputBytes() == static_cast<size_t>((i + 1) * 1000); });
+  }
+  EXPECT_GT(l.buffers().provided(), 2u);
+  EXPECT_LE(l.buffers().provided(), 64u);
+  acceptor.last->close();
+  c.value()->close();
+  runUntil(l, [&] { return l.streams() == 0; });
+  EXPECT_EQ(l.buffers().lent(), 0u);
+}
+
 struct Alarm : TimerHandler {
   int fired = 0;
   Timer timer{this};
