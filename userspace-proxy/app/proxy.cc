@@ -7,7 +7,7 @@
 
 #include "common/base/log.h"
 #include "common/metrics/text_writer.h"
-#include "userspace-proxy/discovery/grpc_resolver.h"
+#include "userspace-proxy/discovery/destination_client.h"
 #include "userspace-proxy/io/socket.h"
 #include "userspace-proxy/metrics/render.h"
 
@@ -55,7 +55,7 @@ Result<std::unique_ptr<Proxy>> Proxy::start(const Options& options) {
     p->directory_->refresh();
   }
   if (!options.destination.empty()) {
-    auto resolver = discovery::createGrpcResolver(
+    auto resolver = discovery::createResolver(
         discovery::ResolverOptions{.destination = options.destination,
                                    .node = options.node,
                                    .idleTimeout = std::chrono::minutes(5)});

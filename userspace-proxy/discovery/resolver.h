@@ -5,14 +5,14 @@
 // Destination.Get and one Destination.GetProfile stream per authority to weir-control.
 //
 // One Resolver serves every worker. Lookups never wait for the network: the first one of an
-// authority subscribes and answers kPending; the streams run on gRPC's callback threads, and a
-// resolver thread re-opens broken streams with backoff and drops idle subscriptions. Each change
-// publishes a new immutable Resolution, so a worker keeps the one it got without locks.
+// authority subscribes and answers kPending; the streams run on the resolver's own thread, which
+// re-opens broken streams with backoff and drops idle subscriptions. Each change publishes a new
+// immutable Resolution, so a worker keeps the one it got without locks.
 //
 // While weir-control is unreachable every authority keeps its last resolution; the first message
 // of a re-opened stream replaces it (Destination.Get's contract).
 //
-//   auto resolver = createGrpcResolver({.destination = "weir-control:8086", .node = "node-a"});
+//   auto resolver = createResolver({.destination = "weir-control:8086", .node = "node-a"});
 //   (*resolver)->onChange([&] { eventfd_write(wake, 1); });
 //   auto r = (*resolver)->lookup("10.96.0.10:80");  // kPending, then kResolved, ...
 
@@ -50,7 +50,7 @@ struct ResolverStats {
   uint64_t droppedEndpoints = 0;  // endpoints left out: not IPv4 with a valid port
 };
 
-// The Destination client lives in grpc_resolver.h (createGrpcResolver); this is the seam.
+// The Destination client lives in destination_client.h (createResolver); this is the seam.
 class Resolver {
  public:
   // Closes every stream; lookups must have stopped. onChange callbacks are not called once the

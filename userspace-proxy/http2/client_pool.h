@@ -12,11 +12,19 @@
 #include "userspace-proxy/conn/context.h"
 #include "userspace-proxy/conn/meter.h"
 #include "userspace-proxy/http1/pool.h"
-#include "userspace-proxy/http2/conn.h"
+#include "userspace-proxy/h2/conn.h"
 #include "userspace-proxy/upstream/target.h"
 
 namespace weir::proxy::http2 {
 
+using h2::Block;
+using h2::Conn;
+using h2::ConnHandler;
+using h2::Header;
+using h2::Headers;
+using h2::Leg;
+using h2::Pipe;
+using io::Clock;
 using http1::PoolKey;
 using http1::PoolKeyHash;
 

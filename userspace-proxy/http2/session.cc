@@ -7,6 +7,8 @@
 
 namespace weir::proxy::http2 {
 
+using h2::find;
+
 namespace {
 
 constexpr int kMaxAttempts = 3;

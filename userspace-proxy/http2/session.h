@@ -13,7 +13,7 @@
 #include "userspace-proxy/conn/context.h"
 #include "userspace-proxy/conn/meter.h"
 #include "userspace-proxy/http2/client_pool.h"
-#include "userspace-proxy/http2/conn.h"
+#include "userspace-proxy/h2/conn.h"
 #include "userspace-proxy/upstream/picker.h"
 
 namespace weir::proxy::http2 {

@@ -1,11 +1,11 @@
-#include "userspace-proxy/http2/conn.h"
+#include "userspace-proxy/h2/conn.h"
 
 #include <cerrno>
 #include <cstring>
 
 #include "common/base/log.h"
 
-namespace weir::proxy::http2 {
+namespace weir::proxy::h2 {
 
 namespace {
 
@@ -418,4 +418,4 @@ nghttp2_session_callbacks* Conn::callbacks() {
   return cbs;
 }
 
-}  // namespace weir::proxy::http2
+}  // namespace weir::proxy::h2

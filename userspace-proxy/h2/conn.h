@@ -19,7 +19,7 @@
 
 #include "userspace-proxy/io/loop.h"
 
-namespace weir::proxy::http2 {
+namespace weir::proxy::h2 {
 
 using io::Clock;
 
@@ -167,4 +167,4 @@ class Conn final : public io::StreamHandler, public io::Deferred {
   std::string scratch_;
 };
 
-}  // namespace weir::proxy::http2
+}  // namespace weir::proxy::h2
