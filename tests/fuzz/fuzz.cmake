@@ -2,7 +2,8 @@
 # libFuzzer's coverage hooks, ASan and UBSan, assertions on.
 #
 #   cmake -S . -B build-fuzz -G Ninja -C tests/fuzz/fuzz.cmake
-#   ninja -C build-fuzz config_fuzz admin_request_fuzz kube_wire_fuzz
+#   ninja -C build-fuzz config_fuzz admin_request_fuzz kube_wire_fuzz proxy_detect_fuzz \
+#       proxy_http1_fuzz proxy_http2_fuzz proxy_wire_fuzz
 #   ctest --test-dir build-fuzz -L fuzz --output-on-failure
 
 set(CMAKE_C_COMPILER clang CACHE STRING "")

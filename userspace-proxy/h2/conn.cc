@@ -240,21 +240,29 @@ void Conn::onConnected(io::Stream&, int err) {
   kick();
 }
 
+bool Conn::receive(std::span<const char> bytes) {
+  ssize_t n = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(bytes.data()),
+                                       bytes.size());
+  if (n < 0) {
+    log().info("http2 protocol error conn={} error={}", stream_->id(),
+               nghttp2_strerror(static_cast<int>(n)));
+    // nghttp2 queued a GOAWAY for most errors: send it, then close.
+    onDeferred();
+    fail(-EPROTO);
+    return false;
+  }
+  kick();
+  return true;
+}
+
 void Conn::onReadable(io::Stream& s) {
   while (s.hasInput() && !closing_) {
     std::span<const char> bytes = s.peek();
-    ssize_t n = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                         bytes.size());
-    if (n < 0) {
-      log().info("http2 protocol error conn={} error={}", s.id(), nghttp2_strerror(static_cast<int>(n)));
-      // nghttp2 queued a GOAWAY for most errors: send it, then close.
-      onDeferred();
-      fail(-EPROTO);
+    if (!receive(bytes)) {
       return;
     }
-    s.consume(static_cast<size_t>(n));
+    s.consume(bytes.size());
   }
-  kick();
 }
 
 void Conn::onEof(io::Stream&, int err) { fail(err); }

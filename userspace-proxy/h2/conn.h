@@ -12,6 +12,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <string_view>
@@ -114,6 +115,9 @@ class Conn final : public io::StreamHandler, public io::Deferred {
   void shutdown();
   // Closes the connection now.
   void close();
+  // Feeds received bytes to nghttp2 (what onReadable does with the stream's inbox). False when
+  // they broke the protocol (the connection is then closing).
+  bool receive(std::span<const char> bytes);
 
   // Client: the stream given was already connected.
   void markConnected();

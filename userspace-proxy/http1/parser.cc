@@ -80,9 +80,11 @@ int Parser::onStatus(llhttp_t* p, const char* at, size_t n) {
 
 int Parser::onHeaderField(llhttp_t* p, const char* at, size_t n) {
   Parser* s = self(p);
+  size_t extra = 0;
   if (s->inValue_ || s->head_.headers().empty()) {
     s->head_.add();
     s->inValue_ = false;
+    extra = 4;  // ": " and CRLF, once per field however its name arrives
   }
   for (size_t i = 0; i < n; ++i) {
     if (!isTchar(static_cast<unsigned char>(at[i]))) {
@@ -91,7 +93,7 @@ int Parser::onHeaderField(llhttp_t* p, const char* at, size_t n) {
     }
   }
   const_cast<Header&>(s->head_.headers().back()).name.append(at, n);
-  return s->count(n + 4) ? 0 : -1;  // ": " and CRLF count too
+  return s->count(n + extra) ? 0 : -1;
 }
 
 int Parser::onHeaderValue(llhttp_t* p, const char* at, size_t n) {

@@ -83,6 +83,14 @@ Decoded decode(std::span<const char> bytes) {
       d.header.protocol = Protocol::kUnknown;
   }
   d.header.authority = m.authority().substr(0, 255);
+  for (char ch : d.header.authority) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u <= 0x20 || u >= 0x7f) {
+      d.state = Decoded::State::kInvalid;
+      d.why = "transport header with a malformed authority";
+      return d;
+    }
+  }
   d.consumed = kPrefixBytes + len;
   d.state = Decoded::State::kDone;
   return d;
