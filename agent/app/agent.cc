@@ -92,6 +92,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const Options& options) {
       .backends = l.mapFd(WEIR_MAP_BACKENDS),
       .svcStats = l.mapFd(WEIR_MAP_SVC_STATS),
       .authz = l.mapFd(WEIR_MAP_AUTHZ),
+      .skipOut = l.mapFd(WEIR_MAP_SKIP_OUT),
   });
   if (auto st = agent->syncer_->adopt(); !st) {
     return st.error();

@@ -23,7 +23,9 @@ std::string renderWorkloadDirectory(const std::map<uint64_t, state::WorkloadMeta
                     {"name", meta.name},
                     {"kind", "ExternalWorkload"},
                     {"identity", meta.identity},
-                    {"ip", meta.ip4 != 0 ? std::string(ip) : std::string()}});
+                    {"ip", meta.ip4 != 0 ? std::string(ip) : std::string()},
+                    {"outbound_max_idle_conns_per_host", meta.maxIdleConnsPerHost},
+                    {"outbound_max_requests_per_connection", meta.maxRequestsPerConnection}});
   }
   return nlohmann::json{{"workloads", list}}.dump(1) + "\n";
 }

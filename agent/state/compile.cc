@@ -1,5 +1,6 @@
 #include "agent/state/compile.h"
 
+#include <optional>
 #include <map>
 
 namespace weir::agent::state {
@@ -91,6 +92,35 @@ std::vector<config::Diagnostic> compileAuthorizations(
   return errors;
 }
 
+namespace {
+
+// A workload's skip-outbound-ports as one weir_skip_out entry per port. The kernel looks ports
+// up one by one, so a workload may skip at most kMaxSkipPorts of them.
+constexpr size_t kMaxSkipPorts = 4096;
+
+std::optional<config::Diagnostic> compileSkipOut(const mesh::PlanWorkload& w, uint64_t cgroup,
+                                                 const std::string& object, DesiredState& state) {
+  size_t ports = 0;
+  for (auto [first, last] : w.proxy.skipOutbound) {
+    ports += static_cast<size_t>(last - first) + 1;
+  }
+  if (ports > kMaxSkipPorts) {
+    return config::Diagnostic{w.src, object,
+                              "metadata.annotations[config.linkerd.io/skip-outbound-ports]",
+                              std::to_string(ports) + " ports; the kernel path takes at most " +
+                                  std::to_string(kMaxSkipPorts) + " per workload"};
+  }
+  for (auto [first, last] : w.proxy.skipOutbound) {
+    for (uint32_t p = first; p <= last; ++p) {
+      state.skipOut[weir_skip_key{.cgroup_id = cgroup, .port = static_cast<uint16_t>(p)}] =
+          weir_skip{};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 CompileResult compilePlan(const mesh::NodePlan& plan, const CompileOptions& options,
                           const CgroupResolver& resolveCgroup) {
   CompileResult result;
@@ -125,8 +155,15 @@ CompileResult compilePlan(const mesh::NodePlan& plan, const CompileOptions& opti
       result.cgroupsOfIdentity[w.identity].push_back(id.value());
     }
     uint32_t flags = WEIR_WL_MESHED | (w.fastPathOff ? WEIR_WL_NO_FASTPATH : 0u);
+    if (auto error = compileSkipOut(w, id.value(), object, state)) {
+      result.errors.push_back(std::move(*error));
+    } else if (!w.proxy.skipOutbound.empty()) {
+      flags |= WEIR_WL_SKIP_OUT;
+    }
     state.workloads[id.value()] = weir_workload{.ip4 = w.ip4, .flags = flags};
-    state.workloadMeta[id.value()] = WorkloadMeta{w.ns, w.name, w.identity, w.ip4};
+    state.workloadMeta[id.value()] =
+        WorkloadMeta{w.ns, w.name, w.identity, w.ip4, w.proxy.maxIdleConnsPerHost,
+                     w.proxy.maxRequestsPerConnection};
   }
 
   for (const auto& sp : plan.servicePorts) {

@@ -19,6 +19,9 @@ struct WorkloadMeta {
   std::string name;
   std::string identity;
   uint32_t ip4 = 0;  // network order; 0 when it has no address
+  // The node proxy's outbound pools for this workload (0: the proxy's defaults).
+  uint32_t maxIdleConnsPerHost = 0;
+  uint32_t maxRequestsPerConnection = 0;
 
   bool operator==(const WorkloadMeta&) const = default;
 };
@@ -39,6 +42,7 @@ struct DesiredState {
   kmaps::Entries<weir_svc_key, weir_svc> services;
   kmaps::Entries<weir_backend_key, weir_backend> backends;
   kmaps::Entries<weir_authz_key, weir_authz> authz;  // the node's L4 authorizations, expanded
+  kmaps::Entries<weir_skip_key, weir_skip> skipOut;  // skip-outbound-ports, one entry per port
   std::map<uint64_t, WorkloadMeta> workloadMeta;  // by cgroup id
   std::map<ServiceAddr, ServiceMeta> serviceMeta;
 };

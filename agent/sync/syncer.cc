@@ -20,10 +20,12 @@ Syncer::Syncer(const MapFds& fds)
       services_(fds.services, WEIR_MAP_SERVICES),
       backends_(fds.backends, WEIR_MAP_BACKENDS),
       authz_(fds.authz, WEIR_MAP_AUTHZ),
+      skipOut_(fds.skipOut, WEIR_MAP_SKIP_OUT),
       applied_(std::make_shared<state::Names>()) {}
 
 Status Syncer::adopt() {
-  for (Status st : {workloads_.adopt(), services_.adopt(), backends_.adopt(), authz_.adopt()}) {
+  for (Status st : {workloads_.adopt(), services_.adopt(), backends_.adopt(), authz_.adopt(),
+                    skipOut_.adopt()}) {
     if (!st) {
       return st;
     }
@@ -61,11 +63,23 @@ Result<ApplyStats> Syncer::apply(const state::DesiredState& desired,
   // Backends before the services that count them; stale backends only after their service
   // stopped counting them.
   if (touched == nullptr) {
+    // A workload's skip entries before the flag that makes connect4 look them up, and stale
+    // ones only after the flag is gone.
+    auto skipNew = skipOut_.applyUpdates(desired.skipOut);
+    if (!skipNew) {
+      return skipNew.error();
+    }
+    add(total, skipNew.value());
     auto w = workloads_.sync(desired.workloads);
     if (!w) {
       return w.error();
     }
     add(total, w.value());
+    auto skipOld = skipOut_.applyDeletes(desired.skipOut);
+    if (!skipOld) {
+      return skipOld.error();
+    }
+    add(total, skipOld.value());
   }
   auto bu = touched ? backends_.applyUpdates(desired.backends, touched->backends)
                     : backends_.applyUpdates(desired.backends);

@@ -27,6 +27,7 @@ struct MapFds {
   int backends = -1;
   int svcStats = -1;
   int authz = -1;
+  int skipOut = -1;
 };
 
 struct ApplyStats {
@@ -57,6 +58,7 @@ class Syncer {
   kmaps::MapSync<weir_svc_key, weir_svc> services_;
   kmaps::MapSync<weir_backend_key, weir_backend> backends_;
   kmaps::MapSync<weir_authz_key, weir_authz> authz_;
+  kmaps::MapSync<weir_skip_key, weir_skip> skipOut_;
   mutable std::mutex mutex_;
   std::shared_ptr<const state::Names> applied_;
 };

@@ -26,6 +26,7 @@
 #define WEIR_MAP_SVC_STATS "weir_svc_stats"
 #define WEIR_MAP_TRAFFIC "weir_traffic"
 #define WEIR_MAP_AUTHZ "weir_authz"
+#define WEIR_MAP_SKIP_OUT "weir_skip_out"
 
 /* ---- sizes ---- */
 #define WEIR_MAX_WORKLOADS 16384
@@ -33,6 +34,7 @@
 #define WEIR_MAX_BACKENDS 262144
 #define WEIR_MAX_BACKENDS_PER_SERVICE 1024 /* binary search depth: 10 */
 #define WEIR_MAX_CONNS 262144
+#define WEIR_MAX_SKIP_OUT 65536
 #define WEIR_MAX_TRAFFIC 65536
 #define WEIR_MAX_AUTHZ 65536
 
@@ -62,6 +64,7 @@ struct weir_workload {
 };
 #define WEIR_WL_MESHED 1u
 #define WEIR_WL_NO_FASTPATH 2u /* steered, but its connections stay on TCP (weir.io/fast-path) */
+#define WEIR_WL_SKIP_OUT 4u    /* has weir_skip_out entries: look them up before the proxy */
 
 /* ---- weir_services: HASH, written by the agent, read by connect4 ---- */
 struct weir_svc_key {
@@ -116,6 +119,21 @@ struct weir_authz {
 #define WEIR_AUTHZ_PROXY 0u /* the node proxy decides (networks, routes); refused without one */
 #define WEIR_AUTHZ_ALLOW 1u
 #define WEIR_AUTHZ_DENY 2u  /* refused with EPERM */
+
+/* ---- weir_skip_out: HASH, written by the agent, read by connect4 ----
+ * config.linkerd.io/skip-outbound-ports of a workload: its connections to these ports (as
+ * dialled) never go to the node proxy; a service's endpoint is chosen by the kernel instead.
+ * One entry per port (ranges expanded by the agent). */
+struct weir_skip_key {
+  __u64 cgroup_id;         /* the connecting workload */
+  __u16 port;              /* the port it dials, host order */
+  __u16 pad0;
+  __u32 pad1;
+};
+
+struct weir_skip {
+  __u32 flags;             /* reserved, 0 */
+};
 
 /* ---- weir_sock_orig: LRU_HASH socket cookie -> original destination.
  * Written by connect4 (meshed client sockets it steered), read by sockops (TCP_CONNECT_CB) and

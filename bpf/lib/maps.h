@@ -122,4 +122,13 @@ WEIR_MAP struct {
   __uint(pinning, LIBBPF_PIN_BY_NAME);
 } weir_authz SEC(".maps");
 
+/* (workload cgroup, dialled port) -> skip the node proxy. Writer: agent. Reader: connect4. */
+WEIR_MAP struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, WEIR_MAX_SKIP_OUT);
+  __type(key, struct weir_skip_key);
+  __type(value, struct weir_skip);
+  __uint(pinning, LIBBPF_PIN_BY_NAME);
+} weir_skip_out SEC(".maps");
+
 #endif

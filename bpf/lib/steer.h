@@ -51,6 +51,16 @@ static __always_inline int weir_to_proxy(struct bpf_sock_addr* ctx, const struct
   return 1;
 }
 
+/* config.linkerd.io/skip-outbound-ports: the workload's connections to `port` bypass the proxy. */
+static __always_inline int weir_skips_proxy(const struct weir_workload* workload, __u64 cgroup_id,
+                                            __u16 port) {
+  if (!(workload->flags & WEIR_WL_SKIP_OUT)) {
+    return 0; /* the common case costs no lookup */
+  }
+  struct weir_skip_key key = {.cgroup_id = cgroup_id, .port = port};
+  return bpf_map_lookup_elem(&weir_skip_out, &key) != NULL;
+}
+
 /* The L4 authorization of a connection from `client` to `port` of the local workload `server`:
  * its own entry, else the port's entry for every other client, else the node's default. */
 static __always_inline __u32 weir_authz_verdict(__u64 server, __u64 client, __u16 port,
@@ -131,7 +141,7 @@ static __always_inline int weir_steer(struct bpf_sock_addr* ctx, struct weir_des
     stats->connects += 1;
   }
 
-  if ((svc->flags & WEIR_SVC_TO_PROXY) &&
+  if ((svc->flags & WEIR_SVC_TO_PROXY) && !weir_skips_proxy(workload, cgroup_id, dest->port) &&
       weir_to_proxy(ctx, cfg, &key, cgroup_id, no_fastpath, stats, dest)) {
     return WEIR_CG_ALLOW;
   }

@@ -35,6 +35,9 @@ static_assert(offsetof(weir_orig_dst, cgroup_id) == 8);
 static_assert(sizeof(weir_authz_key) == 24);
 static_assert(offsetof(weir_authz_key, port) == 16);
 static_assert(sizeof(weir_authz) == 4);
+static_assert(sizeof(weir_skip_key) == 16);
+static_assert(offsetof(weir_skip_key, port) == 8);
+static_assert(sizeof(weir_skip) == 4);
 static_assert(WEIR_AUTHZ_PROXY == 0 && WEIR_AUTHZ_ALLOW == 1 && WEIR_AUTHZ_DENY == 2,
               "the values of weir.v1.L4Verdict and policy::Verdict");
 
@@ -43,6 +46,7 @@ inline constexpr std::string_view kMapNames[] = {
     WEIR_MAP_CONFIG,    WEIR_MAP_WORKLOADS, WEIR_MAP_SERVICES, WEIR_MAP_BACKENDS,
     WEIR_MAP_SOCK_ORIG, WEIR_MAP_ORIG_DST,  WEIR_MAP_SOCKHASH, WEIR_MAP_CONNS,
     WEIR_MAP_COUNTERS,  WEIR_MAP_SVC_STATS, WEIR_MAP_TRAFFIC,  WEIR_MAP_AUTHZ,
+    WEIR_MAP_SKIP_OUT,
 };
 
 // Metric-friendly names of enum weir_counter, indexed by counter.

@@ -21,7 +21,9 @@ namespace weir::config {
 // annotation as written besides, the proxy tuning ones (config.linkerd.io/proxy-cpu-request,
 // ...) included. Each kind reads only those Linkerd honours on it: a Namespace all of them; a
 // Service opaque-ports (numbers and ranges only) and load-balancer; an ExternalWorkload
-// opaque-ports; a Pod all but load-balancer. Unset fields are empty.
+// opaque-ports, skip-inbound/outbound-ports and the proxy's outbound pool settings (weir's
+// node proxy serves external workloads as Linkerd's sidecar serves pods); a Pod all but
+// load-balancer. Unset fields are empty.
 struct MeshAnnotations {
   std::string inject;        // linkerd.io/inject: enabled, disabled or ingress
   std::string loadBalancer;  // linkerd.io/load-balancer: ewma, p2c or round-robin
@@ -30,6 +32,11 @@ struct MeshAnnotations {
   std::optional<PortList> skipInboundPorts;   // config.linkerd.io/skip-inbound-ports
   std::optional<PortList> skipOutboundPorts;  // config.linkerd.io/skip-outbound-ports
   std::string traceCollector;                 // config.linkerd.io/trace-collector (host:port)
+  // The proxy's connection pools for this workload's outbound traffic (workloads and pods):
+  // config.linkerd.io/proxy-outbound-max-idle-conns-per-host and
+  // config.linkerd.io/proxy-outbound-max-requests-per-connection. Unset: the proxy's defaults.
+  std::optional<uint32_t> outboundMaxIdleConnsPerHost;
+  std::optional<uint32_t> outboundMaxRequestsPerConnection;
 
   bool operator==(const MeshAnnotations&) const = default;
 };

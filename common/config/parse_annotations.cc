@@ -16,6 +16,10 @@ constexpr const char* kOpaquePorts = "config.linkerd.io/opaque-ports";
 constexpr const char* kSkipInbound = "config.linkerd.io/skip-inbound-ports";
 constexpr const char* kSkipOutbound = "config.linkerd.io/skip-outbound-ports";
 constexpr const char* kTraceCollector = "config.linkerd.io/trace-collector";
+constexpr const char* kMaxIdleConns = "config.linkerd.io/proxy-outbound-max-idle-conns-per-host";
+constexpr const char* kMaxRequests =
+    "config.linkerd.io/proxy-outbound-max-requests-per-connection";
+constexpr uint32_t kMaxCount = 1000000;
 
 const std::string* find(const Metadata& meta, const char* key) {
   auto it = meta.annotations.find(key);
@@ -58,6 +62,35 @@ void readPorts(Document& doc, const Metadata& meta, const char* key, bool allowN
   out = std::move(list);
 }
 
+// A count from 1 to kMaxCount, written as a decimal number.
+void readCount(Document& doc, const Metadata& meta, const char* key, std::optional<uint32_t>& out) {
+  const std::string* value = find(meta, key);
+  if (value == nullptr) {
+    return;
+  }
+  uint64_t n = 0;
+  bool digits = !value->empty() && value->size() <= 7;
+  for (char c : *value) {
+    digits = digits && c >= '0' && c <= '9';
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!digits || n == 0 || n > kMaxCount) {
+    doc.fail(child(meta.annotationsNode, key), annotationField(key),
+             "must be a whole number from 1 to " + std::to_string(kMaxCount) + ", got " +
+                 quote(*value));
+    return;
+  }
+  out = static_cast<uint32_t>(n);
+}
+
+// What the node proxy needs of a workload it serves: ports it must not see, pool limits.
+void readProxyAnnotations(Document& doc, const Metadata& meta, MeshAnnotations& out) {
+  readPorts(doc, meta, kSkipInbound, false, out.skipInboundPorts);
+  readPorts(doc, meta, kSkipOutbound, false, out.skipOutboundPorts);
+  readCount(doc, meta, kMaxIdleConns, out.outboundMaxIdleConnsPerHost);
+  readCount(doc, meta, kMaxRequests, out.outboundMaxRequestsPerConnection);
+}
+
 }  // namespace
 
 void readMeshAnnotations(Document& doc, const Metadata& meta, AnnotationScope scope,
@@ -65,6 +98,7 @@ void readMeshAnnotations(Document& doc, const Metadata& meta, AnnotationScope sc
   using enum AnnotationScope;
   readPorts(doc, meta, kOpaquePorts, scope != kService, out.opaquePorts);
   if (scope == kWorkload) {
+    readProxyAnnotations(doc, meta, out);
     return;
   }
   // linkerd.io/load-balancer is not one of Linkerd's own annotations, but the seed documents it
@@ -76,8 +110,7 @@ void readMeshAnnotations(Document& doc, const Metadata& meta, AnnotationScope sc
     return;
   }
   readChoice(doc, meta, kInject, {"enabled", "disabled", "ingress"}, out.inject);
-  readPorts(doc, meta, kSkipInbound, false, out.skipInboundPorts);
-  readPorts(doc, meta, kSkipOutbound, false, out.skipOutboundPorts);
+  readProxyAnnotations(doc, meta, out);
   if (const std::string* collector = find(meta, kTraceCollector)) {
     out.traceCollector = *collector;
   }

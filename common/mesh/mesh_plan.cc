@@ -107,9 +107,26 @@ std::vector<config::Diagnostic> fastPathErrors(const config::Model& model) {
   return errors;
 }
 
+std::vector<std::pair<uint16_t, uint16_t>> ranges(const std::optional<config::PortList>& list) {
+  std::vector<std::pair<uint16_t, uint16_t>> out;
+  if (list) {
+    for (const auto& r : list->ranges) {
+      out.emplace_back(r.first, r.last);
+    }
+  }
+  return out;
+}
+
+WorkloadProxy workloadProxy(const config::ExternalWorkload& w) {
+  return WorkloadProxy{ranges(w.mesh.skipOutboundPorts), ranges(w.mesh.skipInboundPorts),
+                       w.mesh.outboundMaxIdleConnsPerHost.value_or(0),
+                       w.mesh.outboundMaxRequestsPerConnection.value_or(0)};
+}
+
 WorkloadPtr planWorkload(const config::ExternalWorkload& w, const MeshPlan* previous) {
   return shareEqual(PlanWorkload{workloadId(w), w.ns, w.name, w.cgroup, w.identity,
-                                 w.ips.empty() ? 0 : w.ips.front(), fastPathOff(w), w.src, w.node},
+                                 w.ips.empty() ? 0 : w.ips.front(), fastPathOff(w), w.src, w.node,
+                                 workloadProxy(w)},
                     previous ? &previous->workloads : nullptr);
 }
 

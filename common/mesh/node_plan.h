@@ -17,6 +17,18 @@
 
 namespace weir::mesh {
 
+// What the node proxy and the kernel need of a workload beyond where it is: Linkerd's
+// config.linkerd.io/skip-{outbound,inbound}-ports (numbers and ranges, inclusive) and the
+// outbound pool settings (0: the proxy's default).
+struct WorkloadProxy {
+  std::vector<std::pair<uint16_t, uint16_t>> skipOutbound;
+  std::vector<std::pair<uint16_t, uint16_t>> skipInbound;
+  uint32_t maxIdleConnsPerHost = 0;
+  uint32_t maxRequestsPerConnection = 0;
+
+  bool operator==(const WorkloadProxy&) const = default;
+};
+
 struct PlanWorkload {
   std::string id;  // "ns/name", stable across reloads
   std::string ns;
@@ -27,6 +39,7 @@ struct PlanWorkload {
   bool fastPathOff = false;  // weir.io/fast-path: "false"
   config::SourceRef src;     // where it was declared (empty when it came over NodeSync)
   std::string node;          // where it runs ("" = every node, single-host mode)
+  WorkloadProxy proxy;
 
   bool operator==(const PlanWorkload&) const = default;
 };

@@ -62,6 +62,18 @@ void toWire(const mesh::PlanWorkload& w, v1::Workload* wl) {
     *wl->add_ips() = wireIp(w.ip4);
   }
   wl->set_fast_path_opt_out(w.fastPathOff);
+  for (auto [first, last] : w.proxy.skipOutbound) {
+    auto* r = wl->add_skip_outbound_ports();
+    r->set_first(first);
+    r->set_last(last);
+  }
+  for (auto [first, last] : w.proxy.skipInbound) {
+    auto* r = wl->add_skip_inbound_ports();
+    r->set_first(first);
+    r->set_last(last);
+  }
+  wl->set_outbound_max_idle_conns_per_host(w.proxy.maxIdleConnsPerHost);
+  wl->set_outbound_max_requests_per_connection(w.proxy.maxRequestsPerConnection);
 }
 
 void toWire(const mesh::PlanAuthorization& a, v1::L4Authorization* out) {
@@ -108,8 +120,21 @@ Result<mesh::PlanWorkload> fromWire(const v1::Workload& wl) {
     }
     ip4 = ip.value();
   }
+  mesh::WorkloadProxy proxy;
+  proxy.maxIdleConnsPerHost = wl.outbound_max_idle_conns_per_host();
+  proxy.maxRequestsPerConnection = wl.outbound_max_requests_per_connection();
+  for (const auto* list : {&wl.skip_outbound_ports(), &wl.skip_inbound_ports()}) {
+    for (const v1::WorkloadPortRange& r : *list) {
+      if (r.first() == 0 || r.last() > 65535 || r.first() > r.last()) {
+        return plainError("workload " + wl.id() + ": bad skip port range " +
+                          std::to_string(r.first()) + "-" + std::to_string(r.last()));
+      }
+      (list == &wl.skip_outbound_ports() ? proxy.skipOutbound : proxy.skipInbound)
+          .emplace_back(static_cast<uint16_t>(r.first()), static_cast<uint16_t>(r.last()));
+    }
+  }
   return mesh::PlanWorkload{wl.id(), wl.ref().namespace_(), wl.ref().name(), wl.cgroup(),
-                            wl.identity(), ip4, wl.fast_path_opt_out(), {}};
+                            wl.identity(), ip4, wl.fast_path_opt_out(), {}, {}, std::move(proxy)};
 }
 
 Result<mesh::PlanServicePort> fromWire(const v1::ServicePort& sp) {

@@ -26,6 +26,15 @@ v1::EndpointSet* newSet(const EndpointView& view, v1::Update& update) {
   return set;
 }
 
+bool inRanges(const config::PortList& list, uint16_t port) {
+  for (const auto& r : list.ranges) {
+    if (port >= r.first && port <= r.last) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 v1::Endpoint endpointFor(const config::ExternalWorkload& w, uint16_t port, bool opaque) {
@@ -84,6 +93,9 @@ EndpointView resolveEndpoints(const Catalog& catalog, const Authority& authority
     *ep.mutable_addr() = tcpAddress(planned.ip4, planned.port);
     ep.set_weight(planned.weight);
     view.endpoints[{ntohl(planned.ip4), planned.port}] = std::move(ep);
+    if (w->mesh.skipInboundPorts && inRanges(*w->mesh.skipInboundPorts, planned.port)) {
+      view.skipInbound.insert({ntohl(planned.ip4), planned.port});
+    }
   }
   return view;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,9 @@ struct EndpointView {
   // By (host-order IP, port): the order of mesh::plan's slots, and of every message.
   std::map<std::pair<uint32_t, uint16_t>, v1::Endpoint> endpoints;
   std::map<std::string, std::string> labels;  // the set's metric labels: namespace, service
+  // Endpoints whose port their workload lists in config.linkerd.io/skip-inbound-ports: no node
+  // proxy may stand in front of them (other nodes dial them directly).
+  std::set<std::pair<uint32_t, uint16_t>> skipInbound;
 };
 
 // Service names and VIPs resolve to the service port's endpoints as the kernel selects them;

@@ -26,7 +26,7 @@ grpc::Status readPath(const v1::GetDestination& request, const Options& options,
 // Each endpoint on a node whose proxy other nodes can reach gets that proxy's address.
 void setNodeProxies(EndpointView& view, const nodesync::NodeProxies& proxies) {
   for (auto& [key, ep] : view.endpoints) {
-    if (ep.node().empty()) {
+    if (ep.node().empty() || view.skipInbound.count(key) != 0) {
       continue;
     }
     if (auto at = proxies.proxyInbound(ep.node())) {

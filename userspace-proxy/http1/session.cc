@@ -45,7 +45,16 @@ Session::Session(Env& env, io::Stream& down, conn::Meter downMeter, conn::Contex
       ctx_(std::move(ctx)),
       picker_(std::move(picker)),
       options_(std::move(options)),
-      parser_(Kind::kRequest, env.maxHeadBytes) {}
+      parser_(Kind::kRequest, env.maxHeadBytes),
+      limits_(env.limits) {
+  // The client workload's own pool settings (Linkerd's proxy-outbound-* annotations).
+  if (ctx_.workload && ctx_.workload->maxIdleConnsPerHost != 0) {
+    limits_.maxIdlePerKey = ctx_.workload->maxIdleConnsPerHost;
+  }
+  if (ctx_.workload && ctx_.workload->maxRequestsPerConnection != 0) {
+    limits_.maxRequestsPerConnection = ctx_.workload->maxRequestsPerConnection;
+  }
+}
 
 metrics::Counter* Session::errorCounter(int status) {
   return ctx_.registry->counter(
@@ -372,7 +381,7 @@ void Session::releaseUpstream(bool reusable) {
   ++u->requests;
   u->meter.sync(*u->stream);
   if (reusable) {
-    env_.pool->put(u, env_.limits);
+    env_.pool->put(u, limits_);
   } else {
     env_.pool->discard(u);
   }

@@ -107,6 +107,7 @@ class Session final : public io::StreamHandler, public io::TimerHandler {
   SessionOptions options_;
   std::optional<Preconnected> pre_;
   Parser parser_;
+  PoolLimits limits_;  // the worker's, or the client workload's own
 
   Req req_ = Req::kHead;
   Resp resp_ = Resp::kIdle;

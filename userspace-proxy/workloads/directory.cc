@@ -38,6 +38,14 @@ Result<std::shared_ptr<const Table>> parseDirectory(std::string_view text) {
     out->name = str("name");
     out->kind = str("kind");
     out->identity = str("identity");
+    auto count = [&](const char* key) -> uint32_t {
+      auto it = w.find(key);
+      return it != w.end() && it->is_number_unsigned() && it->get<uint64_t>() <= 1000000
+                 ? static_cast<uint32_t>(it->get<uint64_t>())
+                 : 0;
+    };
+    out->maxIdleConnsPerHost = count("outbound_max_idle_conns_per_host");
+    out->maxRequestsPerConnection = count("outbound_max_requests_per_connection");
     out->labels.emplace_back("namespace", out->ns);
     out->labels.emplace_back(out->kind == "Pod" ? "pod" : "external_workload", out->name);
     if (std::string sa = serviceAccountOf(out->identity); !sa.empty()) {

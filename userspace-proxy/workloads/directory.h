@@ -24,6 +24,9 @@ struct Workload {
   std::string kind;      // "ExternalWorkload" (Pods when the agent places them)
   std::string identity;  // Linkerd-form identity; empty when not meshed
   uint32_t ip4 = 0;      // network order; 0 when it has no address
+  // Its outbound pools (config.linkerd.io/proxy-outbound-*); 0: the proxy's defaults.
+  uint32_t maxIdleConnsPerHost = 0;
+  uint32_t maxRequestsPerConnection = 0;
   metrics::Labels labels;  // namespace, external_workload|pod, serviceaccount
 };
 

@@ -98,7 +98,8 @@ class FastPathBpfTest : public ::testing::Test {
         .services = loader_->mapFd(WEIR_MAP_SERVICES),
         .backends = loader_->mapFd(WEIR_MAP_BACKENDS),
         .svcStats = loader_->mapFd(WEIR_MAP_SVC_STATS),
-        .authz = loader_->mapFd(WEIR_MAP_AUTHZ)});
+        .authz = loader_->mapFd(WEIR_MAP_AUTHZ),
+        .skipOut = loader_->mapFd(WEIR_MAP_SKIP_OUT)});
     ASSERT_TRUE(syncer_->adopt().ok());
     clientId_ = sys::cgroupId(cgroupRoot_ + "/client").value();
     serverId_ = sys::cgroupId(cgroupRoot_ + "/server").value();
@@ -406,6 +407,40 @@ TEST_F(FastPathBpfTest, AuthorizationDecidesConnectsToLocalEndpoints) {
   EXPECT_EQ(counter(countersFd, WEIR_CTR_AUTHZ_DENIED), 3u);
 }
 
+TEST_F(FastPathBpfTest, SkipOutboundPortsBypassTheProxy) {
+  constexpr uint16_t kPort = 9;  // nothing listens: a connect reaching the endpoint is refused
+  int countersFd = loader_->mapFd(WEIR_MAP_COUNTERS);
+  std::string client = cgroupRoot_ + "/client";
+  // The service wants the node proxy (127.0.0.1:10, where nothing listens either).
+  state::DesiredState s = desired(kPort, 1);
+  s.config.proxy_ip4 = ip("127.0.0.1");
+  s.config.proxy_port = 10;
+  for (auto& [key, svc] : s.services) {
+    svc.flags = WEIR_SVC_TO_PROXY;
+  }
+  ASSERT_TRUE(syncer_->apply(s).ok());
+  EXPECT_EQ(connectErrnoFrom(client), ECONNREFUSED);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_TO_PROXY), 1u);
+
+  // The client skips the VIP's port: the kernel picks the endpoint itself, no proxy.
+  s.skipOut[weir_skip_key{.cgroup_id = clientId_, .port = kVipPort, .pad0 = 0, .pad1 = 0}] =
+      weir_skip{};
+  s.workloads[clientId_].flags |= WEIR_WL_SKIP_OUT;
+  ASSERT_TRUE(syncer_->apply(s).ok());
+  uint64_t rewritten = counter(countersFd, WEIR_CTR_CONNECT_REWRITTEN);
+  EXPECT_EQ(connectErrnoFrom(client), ECONNREFUSED);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_TO_PROXY), 1u) << "not to the proxy again";
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_REWRITTEN), rewritten + 1) << "to the endpoint";
+
+  // Another port of the same client is not skipped (the flag alone decides nothing).
+  s.skipOut.clear();
+  s.skipOut[weir_skip_key{.cgroup_id = clientId_, .port = 3306, .pad0 = 0, .pad1 = 0}] =
+      weir_skip{};
+  ASSERT_TRUE(syncer_->apply(s).ok());
+  EXPECT_EQ(connectErrnoFrom(client), ECONNREFUSED);
+  EXPECT_EQ(counter(countersFd, WEIR_CTR_CONNECT_TO_PROXY), 2u);
+}
+
 TEST_F(FastPathBpfTest, SyncWritesOnlyDifferencesAndAdoptsPinnedState) {
   ASSERT_TRUE(syncer_->apply(desired(9, 3)).ok());
   auto again = syncer_->apply(desired(9, 3));
@@ -426,7 +461,8 @@ TEST_F(FastPathBpfTest, SyncWritesOnlyDifferencesAndAdoptsPinnedState) {
                                     .services = second.value()->mapFd(WEIR_MAP_SERVICES),
                                     .backends = second.value()->mapFd(WEIR_MAP_BACKENDS),
                                     .svcStats = second.value()->mapFd(WEIR_MAP_SVC_STATS),
-                                    .authz = second.value()->mapFd(WEIR_MAP_AUTHZ)});
+                                    .authz = second.value()->mapFd(WEIR_MAP_AUTHZ),
+                                    .skipOut = second.value()->mapFd(WEIR_MAP_SKIP_OUT)});
   ASSERT_TRUE(adopter.adopt().ok());
   auto adopted = adopter.apply(desired(9, 2));
   ASSERT_TRUE(adopted.ok());

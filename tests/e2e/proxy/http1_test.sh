@@ -11,8 +11,8 @@ require_root
 mount_bpffs
 
 make_node a
-for ip in 10.244.1.10 10.244.1.11 10.244.1.12 10.244.1.20; do add_ip a "$ip/32"; done
-for w in web-1 web-2 smtp client; do workload_cgroup a "$w" >/dev/null; done
+for ip in 10.244.1.10 10.244.1.11 10.244.1.12 10.244.1.20 10.244.1.21; do add_ip a "$ip/32"; done
+for w in web-1 web-2 smtp client tuned; do workload_cgroup a "$w" >/dev/null; done
 CONFIG="$E2E_TMP/config"
 mkdir -p "$CONFIG"
 {
@@ -22,6 +22,10 @@ mkdir -p "$CONFIG"
   workload_yaml demo web-2 web 10.244.1.11 8080
   workload_yaml demo smtp smtp 10.244.1.12 2525
   workload_yaml demo client client 10.244.1.20 9
+  # Linkerd's proxy annotations on a workload: its pooled connections carry two requests each,
+  # and its connections to port 25 never go through the proxy.
+  workload_yaml demo tuned tuned 10.244.1.21 9 \
+    'config.linkerd.io/proxy-outbound-max-requests-per-connection: "2", config.linkerd.io/skip-outbound-ports: "25"'
 } >"$CONFIG/mesh.yaml"
 
 # shellcheck disable=SC2046
@@ -95,6 +99,20 @@ log "banner took ${took}s (detection timeout 10 s)"
 expect "the exchange continues after the banner" grep -q '^echo HELO weir' <<<"$out"
 expect "it was detected as server-first" \
   test "$(proxy_metric a 'weir_proxy_protocol_detections_total.*server_first')" -ge 1
+
+# --- a workload's own proxy settings ---
+tuned_dst() { proxy_metric a 'tcp_open_total\{direction="outbound",peer="dst",namespace="demo",external_workload="tuned"'; }
+out=$(run_in a tuned curl -sS -m 5 http://10.96.0.10/size/1 http://10.96.0.10/size/1 \
+  http://10.96.0.10/size/1 http://10.96.0.10/size/1 http://10.96.0.10/size/1 http://10.96.0.10/size/1)
+expect "six requests from the tuned workload" test "$out" = "xxxxxx"
+expect "max-requests-per-connection 2: three upstream connections for six requests ($(tuned_dst))" \
+  test "$(tuned_dst)" -eq 3
+detected=$(proxy_metric a 'weir_proxy_protocol_detections_total')
+out=$(run_in a tuned python3 "$RAW" 10.96.0.25:25 banner)
+expect "skip-outbound-ports 25: the banner arrives straight from the server" \
+  grep -q '^220 smtp.demo ready' <<<"$out"
+expect "and the proxy never saw that connection" \
+  test "$(proxy_metric a 'weir_proxy_protocol_detections_total')" -eq "$detected"
 
 # --- metrics ---
 metrics=$(in_node a curl -sf http://127.0.0.1:4191/metrics)

@@ -549,6 +549,36 @@ TEST(CompileTest, ProxyAddressIntoConfig) {
   EXPECT_EQ(r.state.config.proxy_port, 0);
 }
 
+// config.linkerd.io/skip-outbound-ports: one weir_skip_out entry per port, and the workload's
+// flag that makes connect4 look; the pool settings go to the proxy's workload directory.
+TEST(CompileTest, SkipOutboundPortsAndPoolSettings) {
+  config::ExternalWorkload w = web("web-1", "10.0.1.1", "web-1", kNode);
+  w.mesh.skipOutboundPorts = config::PortList{{{3306, 3306}, {6379, 6380}}, {}};
+  w.mesh.outboundMaxIdleConnsPerHost = 100;
+  w.mesh.outboundMaxRequestsPerConnection = 2;
+  config::ExternalWorkload plain = web("web-2", "10.0.1.2", "web-2", kNode);
+  CompileResult r = compile(config::Model{.workloads = {w, plain}}, withProxy(), fakeResolve);
+  ASSERT_TRUE(r.ok());
+  std::vector<std::pair<uint64_t, uint16_t>> skipped;
+  for (const auto& [key, value] : r.state.skipOut) {
+    skipped.emplace_back(key.cgroup_id, key.port);
+  }
+  EXPECT_EQ(skipped, (std::vector<std::pair<uint64_t, uint16_t>>{
+                         {101, 3306}, {101, 6379}, {101, 6380}}));
+  EXPECT_EQ(r.state.workloads.at(101).flags, WEIR_WL_MESHED | WEIR_WL_SKIP_OUT);
+  EXPECT_EQ(r.state.workloads.at(102).flags, WEIR_WL_MESHED);
+  EXPECT_EQ(r.state.workloadMeta.at(101).maxIdleConnsPerHost, 100u);
+  EXPECT_EQ(r.state.workloadMeta.at(101).maxRequestsPerConnection, 2u);
+
+  // More ports than the kernel path takes per workload: an error naming the annotation.
+  w.mesh.skipOutboundPorts = config::PortList{{{1, 5000}}, {}};
+  r = compile(config::Model{.workloads = {w}}, withProxy(), fakeResolve);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(),
+            "ExternalWorkload/web-1: metadata.annotations[config.linkerd.io/skip-outbound-ports]: "
+            "5000 ports; the kernel path takes at most 4096 per workload");
+}
+
 // The resolver sees <cgroupRoot>/<weir.io/cgroup> for local workloads only.
 TEST(CompileTest, ResolvesLocalCgroupsUnderRoot) {
   std::vector<std::string> asked;

@@ -51,6 +51,8 @@ TEST(AnnotationsTest, SeedFragmentsOnANamespace) {
   expected.mesh.skipOutboundPorts = PortList{{{3306, 3306}, {6379, 6379}}, {}};
   expected.mesh.opaquePorts = PortList{{{25, 25}, {443, 443}, {4222, 4230}}, {"mysql"}};
   expected.mesh.traceCollector = "jaeger.tracing:55678";
+  expected.mesh.outboundMaxIdleConnsPerHost = 100;
+  expected.mesh.outboundMaxRequestsPerConnection = 2;
   expected.src = {"ns.yaml", 1};
   EXPECT_EQ(result.model.namespaces, std::vector<Namespace>{expected});
 }

@@ -269,6 +269,13 @@ std::vector<BadCase> annotationCases() {
         "ports\"]: range 4230-4222 ends before it starts in port list \"4230-4222\"",
         "bad.yaml:7: Namespace/prod: metadata.annotations[\"config.linkerd.io/skip-outbound-"
         "ports\"]: \"mysql\" is not a port or port range in port list \"mysql\""}},
+      {"PoolSettingsNotCounts",
+       ns("    config.linkerd.io/proxy-outbound-max-idle-conns-per-host: \"0\"\n"
+          "    config.linkerd.io/proxy-outbound-max-requests-per-connection: \"lots\"\n"),
+       {"bad.yaml:6: Namespace/prod: metadata.annotations[\"config.linkerd.io/proxy-outbound-max-"
+        "idle-conns-per-host\"]: must be a whole number from 1 to 1000000, got \"0\"",
+        "bad.yaml:7: Namespace/prod: metadata.annotations[\"config.linkerd.io/proxy-outbound-max-"
+        "requests-per-connection\"]: must be a whole number from 1 to 1000000, got \"lots\""}},
       {"ServiceOpaquePortByName",
        svc("    config.linkerd.io/opaque-ports: \"4222,nats\"\n"),
        {"bad.yaml:6: Service/web: metadata.annotations[\"config.linkerd.io/opaque-ports\"]: "

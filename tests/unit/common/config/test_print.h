@@ -65,7 +65,9 @@ inline std::ostream& operator<<(std::ostream& os, const ObjectRef& r) {
 inline std::ostream& operator<<(std::ostream& os, const MeshAnnotations& m) {
   return os << "{inject=" << m.inject << " lb=" << m.loadBalancer << " opaque=" << m.opaquePorts
             << " skipIn=" << m.skipInboundPorts << " skipOut=" << m.skipOutboundPorts
-            << " trace=" << m.traceCollector << "}";
+            << " trace=" << m.traceCollector
+            << " maxIdle=" << m.outboundMaxIdleConnsPerHost.value_or(0)
+            << " maxRequests=" << m.outboundMaxRequestsPerConnection.value_or(0) << "}";
 }
 inline std::ostream& operator<<(std::ostream& os, const RequestMatch& m) {
   return os << "{method=" << m.method << " path=" << m.pathRegex << " all=" << m.all

@@ -28,7 +28,14 @@ metadata:
   name: web-1
   namespace: demo
   labels: {app: web}
-  annotations: {weir.io/cgroup: web-1, weir.io/node: a, weir.io/fast-path: "false"}
+  annotations:
+    weir.io/cgroup: web-1
+    weir.io/node: a
+    weir.io/fast-path: "false"
+    config.linkerd.io/skip-outbound-ports: "3306,6379-6380"
+    config.linkerd.io/skip-inbound-ports: "9090"
+    config.linkerd.io/proxy-outbound-max-idle-conns-per-host: "100"
+    config.linkerd.io/proxy-outbound-max-requests-per-connection: "2"
 spec:
   meshTLS: {identity: spiffe://t/ns/demo/sa/web, serverName: web-1.demo}
   workloadIPs: [{ip: 10.244.1.10}]
@@ -84,6 +91,11 @@ TEST(CodecTest, PlanRoundTripsThroughTheWire) {
   EXPECT_EQ(wire.endpoints(1).id(), "demo/web:80/demo/web-2");
   EXPECT_EQ(wire.endpoints(1).weight(), 3u);
   EXPECT_TRUE(wire.workloads(0).fast_path_opt_out());
+  // The node proxy's settings of the workload, from its Linkerd annotations.
+  EXPECT_EQ(plan.workloads[0].proxy,
+            (mesh::WorkloadProxy{{{3306, 3306}, {6379, 6380}}, {{9090, 9090}}, 100, 2}));
+  EXPECT_EQ(wire.workloads(0).skip_outbound_ports_size(), 2);
+  EXPECT_EQ(wire.workloads(0).outbound_max_requests_per_connection(), 2u);
 
   auto back = fromWire(wire);
   ASSERT_TRUE(back.ok()) << back.error().str();
@@ -97,6 +109,12 @@ TEST(CodecTest, RefusesWhatTheAgentCannotUse) {
   auto r = fromWire(v6);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().str(), "service port demo/web:80: only IPv4 addresses are supported");
+
+  v1::NodeState badRange = wire;
+  badRange.mutable_workloads(0)->mutable_skip_outbound_ports(0)->set_first(70000);
+  r = fromWire(badRange);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().str(), "workload demo/web-1: bad skip port range 70000-3306");
 
   v1::NodeState orphan = wire;
   orphan.mutable_endpoints(0)->set_service_port_id("demo/gone:80");

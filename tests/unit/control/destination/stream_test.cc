@@ -220,5 +220,34 @@ TEST(DestinationNodeProxyTest, EndpointsNameTheirNodesProxyOnceItsAgentSaidHello
   context.TryCancel();
 }
 
+TEST(DestinationNodeProxyTest, SkipInboundPortsAreDialledDirectly) {
+  // voting-9 skips its node proxy for 8080 (config.linkerd.io/skip-inbound-ports).
+  const std::string yaml =
+      testing::workloadDoc("emojivoto", "voting-9", "voting-svc", "voting", "10.0.2.99",
+                           "[{name: grpc, port: 8080}]",
+                           "{weir.io/node: node-b, config.linkerd.io/skip-inbound-ports: \"8080\"}") +
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: voting-svc, namespace: emojivoto}\n"
+      "spec:\n  clusterIP: 10.96.0.30\n  selector: {app: voting-svc}\n"
+      "  ports: [{name: grpc, port: 8080}]\n";
+  nodesync::Publisher publisher;
+  publisher.publish(*loadModel(yaml));
+  FakeProxies proxies;
+  proxies.set("node-b", 0x0A000002, 4143);
+  DestinationService service(publisher, {}, &proxies);
+  testing::InProcessServer server(&service);
+  auto stub = v1::Destination::NewStub(server.channel());
+  grpc::ClientContext context;
+  testing::setDeadline(context);
+  v1::GetDestination req;
+  req.set_path("10.96.0.30:8080");
+  auto reader = stub->Get(&context, req);
+  v1::Update update;
+  ASSERT_TRUE(reader->Read(&update));
+  ASSERT_EQ(update.add().endpoints_size(), 1);
+  EXPECT_EQ(update.add().endpoints(0).node(), "node-b");
+  EXPECT_FALSE(update.add().endpoints(0).has_node_proxy());
+  context.TryCancel();
+}
+
 }  // namespace
 }  // namespace weir::control::destination
