@@ -5,6 +5,7 @@
 // pair. Besides ASan/UBSan findings it checks that nothing crashes or leaks whatever the frames,
 // and that a connection the input broke closes.
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,8 +64,10 @@ io::Loop& loop() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   io::Loop& l = loop();
   int fds[2];
-  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0,
-        "socketpair");
+  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0, "socketpair");
+  // The loop's end stays blocking, as the proxy's sockets are; the harness drains its end
+  // without blocking.
+  ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
   Handler handler;
   auto conn = std::make_unique<h2::Conn>(l, *l.adopt(fds[0], nullptr), h2::Conn::Side::kServer,
                                          handler);

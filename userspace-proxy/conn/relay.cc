@@ -1,5 +1,6 @@
 #include "userspace-proxy/conn/relay.h"
 
+#include "common/base/log.h"
 #include "userspace-proxy/io/loop.h"
 
 namespace weir::proxy::conn {
@@ -57,6 +58,10 @@ void Relay::onDrained(io::Stream& s) {
 void Relay::onEof(io::Stream& s, int err) {
   Side& side = sideOf(s);
   Side& peer = peerOf(s);
+  weir::logger("relay")->debug(
+      "eof side={} conn={} err={} read={} peer_written={} peer_queued={}",
+      &side == &down_ ? "down" : "up", s.id(), err, s.bytesRead(),
+      peer.closed ? 0 : peer.stream->bytesWritten(), peer.closed ? 0 : peer.stream->queued());
   if (err != 0) {
     closeBoth(err);
     return;
@@ -87,6 +92,9 @@ void Relay::closeBoth(int err) {
 void Relay::onClosed(io::Stream& s) {
   Side& side = sideOf(s);
   Side& peer = peerOf(s);
+  weir::logger("relay")->debug("closed side={} conn={} err={} read={} written={}",
+                               &side == &down_ ? "down" : "up", s.id(), s.error(), s.bytesRead(),
+                               s.bytesWritten());
   side.closed = true;
   side.meter.close(s, s.error(), Clock::now());
   if (!peer.closed && !peer.stream->closing()) {

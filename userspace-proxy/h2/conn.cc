@@ -16,9 +16,10 @@ spdlog::logger& log() {
 
 Conn* self(void* p) { return static_cast<Conn*>(p); }
 
-std::vector<nghttp2_nv> nvs(const Headers& headers) {
-  std::vector<nghttp2_nv> out;
-  out.reserve(headers.size());
+// One vector per thread, reused: nghttp2 copies the name-value pairs it is given.
+std::vector<nghttp2_nv>& nvs(const Headers& headers) {
+  thread_local std::vector<nghttp2_nv> out;
+  out.clear();
   for (const Header& h : headers) {
     out.push_back(nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(h.name.data())),
                              reinterpret_cast<uint8_t*>(const_cast<char*>(h.value.data())),
@@ -98,7 +99,7 @@ Leg* Conn::legOf(int32_t id) {
 }
 
 int32_t Conn::request(const Headers& headers, Leg& leg, bool endStream) {
-  auto nv = nvs(headers);
+  auto& nv = nvs(headers);
   nghttp2_data_provider body{};
   body.read_callback = readBodyCb;
   int32_t id = nghttp2_submit_request(session_, nullptr, nv.data(), nv.size(),
@@ -106,7 +107,7 @@ int32_t Conn::request(const Headers& headers, Leg& leg, bool endStream) {
   if (id > 0) {
     leg.id = id;
     leg.submitted = true;
-    legs_.insert(&leg);
+    link(leg);
     ++streams_;
     kick();
   }
@@ -114,7 +115,7 @@ int32_t Conn::request(const Headers& headers, Leg& leg, bool endStream) {
 }
 
 bool Conn::response(const Headers& headers, Leg& leg, bool endStream) {
-  auto nv = nvs(headers);
+  auto& nv = nvs(headers);
   nghttp2_data_provider body{};
   body.read_callback = readBodyCb;
   int rv = nghttp2_submit_response(session_, leg.id, nv.data(), nv.size(),
@@ -126,12 +127,41 @@ bool Conn::response(const Headers& headers, Leg& leg, bool endStream) {
 
 void Conn::attach(int32_t id, Leg& leg) {
   leg.id = id;
-  legs_.insert(&leg);
+  link(leg);
   nghttp2_session_set_stream_user_data(session_, id, &leg);
 }
 
+void Conn::link(Leg& leg) {
+  if (leg.attached) {
+    return;
+  }
+  leg.attached = true;
+  leg.prevAttached = nullptr;
+  leg.nextAttached = legs_;
+  if (legs_ != nullptr) {
+    legs_->prevAttached = &leg;
+  }
+  legs_ = &leg;
+}
+
+void Conn::unlink(Leg& leg) {
+  if (!leg.attached) {
+    return;
+  }
+  leg.attached = false;
+  if (leg.prevAttached != nullptr) {
+    leg.prevAttached->nextAttached = leg.nextAttached;
+  } else {
+    legs_ = leg.nextAttached;
+  }
+  if (leg.nextAttached != nullptr) {
+    leg.nextAttached->prevAttached = leg.prevAttached;
+  }
+  leg.prevAttached = leg.nextAttached = nullptr;
+}
+
 void Conn::detach(Leg& leg, uint32_t error) {
-  legs_.erase(&leg);
+  unlink(leg);
   if (leg.id <= 0) {
     return;
   }
@@ -281,8 +311,12 @@ void Conn::onClosed(io::Stream& s) {
   stream_ = nullptr;
   // Every stream still open ends now: refused when the connection never came up (nothing was
   // sent, another connection may take it), reset otherwise.
-  std::vector<Leg*> open(legs_.begin(), legs_.end());
-  legs_.clear();
+  std::vector<Leg*> open;
+  while (legs_ != nullptr) {
+    Leg* leg = legs_;
+    unlink(*leg);
+    open.push_back(leg);
+  }
   for (Leg* leg : open) {
     int32_t id = leg->id;
     leg->id = -1;
@@ -295,7 +329,7 @@ void Conn::onClosed(io::Stream& s) {
 
 int Conn::onBeginHeadersCb(nghttp2_session*, const nghttp2_frame* f, void* p) {
   Conn* c = self(p);
-  c->pending_.clear();
+  c->pendingCount_ = 0;
   c->pendingId_ = f->hd.stream_id;
   if (c->side_ == Side::kServer && f->headers.cat == NGHTTP2_HCAT_REQUEST) {
     ++c->streams_;
@@ -306,8 +340,13 @@ int Conn::onBeginHeadersCb(nghttp2_session*, const nghttp2_frame* f, void* p) {
 int Conn::onHeaderCb(nghttp2_session*, const nghttp2_frame*, const uint8_t* name, size_t namelen,
                      const uint8_t* value, size_t valuelen, uint8_t, void* p) {
   Conn* c = self(p);
-  c->pending_.push_back(Header{std::string(reinterpret_cast<const char*>(name), namelen),
-                               std::string(reinterpret_cast<const char*>(value), valuelen)});
+  // Slots are reused block after block, so their strings keep their capacity.
+  if (c->pendingCount_ == c->pending_.size()) {
+    c->pending_.emplace_back();
+  }
+  Header& h = c->pending_[c->pendingCount_++];
+  h.name.assign(reinterpret_cast<const char*>(name), namelen);
+  h.value.assign(reinterpret_cast<const char*>(value), valuelen);
   return 0;
 }
 
@@ -317,6 +356,9 @@ int Conn::onFrameRecvCb(nghttp2_session*, const nghttp2_frame* f, void* p) {
   const bool end = (f->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   switch (f->hd.type) {
     case NGHTTP2_HEADERS: {
+      if (c->pending_.size() > c->pendingCount_) {
+        c->pending_.resize(c->pendingCount_);  // a shorter block than the last one
+      }
       Leg* leg = c->legOf(id);
       Block block = Block::kTrailers;
       if (f->headers.cat == NGHTTP2_HCAT_REQUEST) {
@@ -328,7 +370,7 @@ int Conn::onFrameRecvCb(nghttp2_session*, const nghttp2_frame* f, void* p) {
       if (leg != nullptr || block == Block::kRequest) {
         c->handler_.onHeaders(*c, id, leg, block, c->pending_, end);
       }
-      c->pending_.clear();
+      c->pendingCount_ = 0;
       return 0;
     }
     case NGHTTP2_DATA:
@@ -365,7 +407,7 @@ int Conn::onStreamCloseCb(nghttp2_session*, int32_t id, uint32_t error, void* p)
     --c->streams_;
   }
   if (Leg* leg = c->legOf(id)) {
-    c->legs_.erase(leg);
+    c->unlink(*leg);
     leg->id = -1;
     c->handler_.onStreamClosed(*c, id, leg, error);
   }
@@ -400,7 +442,7 @@ ssize_t Conn::readBodyCb(nghttp2_session* s, int32_t id, uint8_t* buf, size_t le
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     if (pipe.hasTrailers) {
       *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-      auto nv = nvs(pipe.trailers);
+      auto& nv = nvs(pipe.trailers);
       nghttp2_submit_trailer(s, id, nv.data(), nv.size());
     }
     return static_cast<ssize_t>(n);

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <string_view>
 #include <vector>
 
@@ -56,6 +55,10 @@ struct Leg {
   void* owner = nullptr;  // the owner's object for the events of this stream
   int32_t id = -1;
   bool submitted = false;  // headers went to nghttp2 (the stream exists)
+  // The connection's list of attached legs (intrusive: attaching allocates nothing).
+  Leg* prevAttached = nullptr;
+  Leg* nextAttached = nullptr;
+  bool attached = false;
 };
 
 // The kinds of header blocks a stream receives.
@@ -149,6 +152,8 @@ class Conn final : public io::StreamHandler, public io::Deferred {
   static ssize_t readBodyCb(nghttp2_session*, int32_t id, uint8_t* buf, size_t length,
                             uint32_t* flags, nghttp2_data_source* source, void* self);
   static nghttp2_session_callbacks* callbacks();
+  void link(Leg& leg);
+  void unlink(Leg& leg);
   Leg* legOf(int32_t id);
   void kick();
   void fail(int err);
@@ -163,7 +168,8 @@ class Conn final : public io::StreamHandler, public io::Deferred {
   size_t streams_ = 0;
   bool connected_ = false;
   bool everConnected_ = false;
-  std::unordered_set<Leg*> legs_;  // attached legs, told when the connection goes
+  Leg* legs_ = nullptr;  // attached legs, told when the connection goes
+  size_t pendingCount_ = 0;  // slots of pending_ used by the block being received
   bool closing_ = false;
   bool goaway_ = false;       // the peer said GOAWAY (client side: no new streams)
   bool writePaused_ = false;  // the outbox is above the high-water mark

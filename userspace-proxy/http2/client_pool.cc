@@ -39,7 +39,7 @@ ClientPool::Client* ClientPool::add(const PoolKey& key, const upstream::TargetPt
 }
 
 Conn* ClientPool::get(const PoolKey& key, const upstream::TargetPtr& target,
-                      metrics::TcpSeries* series, const std::string& authority) {
+                      const conn::Context& ctx, const std::string& authority) {
   auto it = byKey_.find(key);
   if (it != byKey_.end()) {
     for (Client* c : it->second) {
@@ -54,7 +54,7 @@ Conn* ClientPool::get(const PoolKey& key, const upstream::TargetPtr& target,
     return nullptr;
   }
   Client* c = add(key, target, *s.value());
-  c->series = series;
+  c->series = conn::openedSeries(ctx, *target);  // looked up only for a new connection
   return c->conn.get();
 }
 

@@ -66,9 +66,9 @@ class ClientPool final : public ConnHandler {
       : loop_(loop), idleTimeout_(idleTimeout) {}
   ~ClientPool() override;
 
-  // A connection to `target` for `key` with room for one more stream, opening one (its tcp_*
-  // series `series`) when none has. Null when the connect could not even start.
-  Conn* get(const PoolKey& key, const upstream::TargetPtr& target, metrics::TcpSeries* series,
+  // A connection to `target` for `key` with room for one more stream, opening one (counted in
+  // the tcp_* series of `ctx`) when none has. Null when the connect could not even start.
+  Conn* get(const PoolKey& key, const upstream::TargetPtr& target, const conn::Context& ctx,
             const std::string& authority);
   // Takes a connection already open to `target` (opened while the protocol was detected).
   void adopt(const PoolKey& key, const upstream::TargetPtr& target, io::Stream& s,

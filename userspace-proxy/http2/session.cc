@@ -49,6 +49,34 @@ struct Session::Exchange final : UpLegOwner {
   bool counted = false;    // the response is in the metrics
   bool downDone = false;   // the client's stream is closed
   bool upDone = true;      // no upstream stream open
+
+  // Ready for the next request; strings and vectors keep their capacity.
+  void reset() {
+    down.out.buf.clear();
+    down.out.off = 0;
+    down.out.ended = down.out.hasTrailers = false;
+    down.out.from = nullptr;
+    down.out.taken = 0;
+    up.out.buf.clear();
+    up.out.off = 0;
+    up.out.ended = up.out.hasTrailers = false;
+    up.out.from = nullptr;
+    up.out.taken = 0;
+    down.id = up.id = -1;
+    down.submitted = up.submitted = false;
+    upConn = nullptr;
+    authority.clear();
+    pick = {};
+    picked = false;
+    attempts = 0;
+    series = nullptr;
+    ttfb = {};
+    firstByte = false;
+    status = 0;
+    grpc.reset();
+    responded = counted = downDone = false;
+    upDone = true;
+  }
 };
 
 void drainAll(Env& env) {
@@ -97,6 +125,9 @@ Session::Session(Env& env, conn::Meter meter, conn::Context ctx,
 }
 
 Session::~Session() {
+  for (Exchange* ex : free_) {
+    delete ex;
+  }
   if (prev_ != nullptr) {
     prev_->next_ = next_;
   } else if (env_.sessions == this) {
@@ -127,13 +158,19 @@ metrics::HttpSeries* Session::seriesFor(const upstream::Target* target, std::str
 
 void Session::onHeaders(Conn& c, int32_t id, Leg* leg, Block block, Headers& headers, bool end) {
   if (block == Block::kRequest && leg == nullptr) {
-    auto* ex = new Exchange();
-    ex->session = this;
-    ex->events = this;
-    ex->down.owner = ex;
-    ex->up.owner = static_cast<UpLegOwner*>(ex);
+    Exchange* ex = nullptr;
+    if (!free_.empty()) {
+      ex = free_.back();
+      free_.pop_back();
+    } else {
+      ex = new Exchange();
+      ex->session = this;
+      ex->events = this;
+      ex->down.owner = ex;
+      ex->up.owner = static_cast<UpLegOwner*>(ex);
+    }
     c.attach(id, ex->down);
-    ex->request = std::move(headers);
+    ex->request.swap(headers);  // the connection gets the old vector (and its capacity) back
     ex->started = env_.loop->now();
     ex->authority = options_.authority.empty() ? std::string(find(ex->request, ":authority"))
                                                : options_.authority;
@@ -148,7 +185,7 @@ void Session::onHeaders(Conn& c, int32_t id, Leg* leg, Block block, Headers& hea
   }
   // Request trailers (rare outside gRPC streaming): they end the request body.
   auto* ex = static_cast<Exchange*>(leg->owner);
-  ex->up.out.trailers = std::move(headers);
+  ex->up.out.trailers.swap(headers);
   ex->up.out.hasTrailers = true;
   ex->up.out.ended = true;
   if (ex->upConn != nullptr) {
@@ -172,9 +209,8 @@ void Session::open(Exchange& ex) {
     ex.picked = true;
     ex.series = seriesFor(ex.pick.target.get(), ex.authority);
     ex.series->request();
-    Conn* conn = env_.pool->get(http1::PoolKey{ctx_.source, ex.pick.target->endpoint}, ex.pick.target,
-                                conn::openedSeries(ctx_, *ex.pick.target),
-                                options_.transportAuthority);
+    Conn* conn = env_.pool->get(http1::PoolKey{ctx_.source, ex.pick.target->endpoint},
+                                ex.pick.target, ctx_, options_.transportAuthority);
     if (conn != nullptr) {
       bool endStream = ex.up.out.ended && ex.up.out.size() == 0 && !ex.up.out.hasTrailers;
       int32_t sid = conn->request(ex.request, ex.up, endStream);
@@ -256,7 +292,7 @@ void Session::upHeaders(Leg& leg, Block block, Headers& headers, bool end) {
       if (auto g = find(headers, "grpc-status"); !g.empty()) {
         ex->grpc = number(g);
       }
-      ex->down.out.trailers = std::move(headers);
+      ex->down.out.trailers.swap(headers);
       ex->down.out.hasTrailers = true;
       ex->down.out.ended = true;
       down_->resume(ex->down);
@@ -311,7 +347,8 @@ void Session::upClosed(Leg& leg, uint32_t error) {
         picker_->connectFailed(ex->pick, env_.loop->now());
         picker_->abandon(ex->pick);
         ex->picked = false;
-        ex->up = Leg{std::move(ex->up.out), static_cast<UpLegOwner*>(ex)};
+        ex->up.id = -1;
+        ex->up.submitted = false;
         open(*ex);
         return;
       }
@@ -383,7 +420,8 @@ void Session::drop(Exchange& ex) {
   if (ex.picked) {
     picker_->abandon(ex.pick);
   }
-  delete &ex;
+  ex.reset();
+  free_.push_back(&ex);  // the next request of this connection reuses it
 }
 
 }  // namespace weir::proxy::http2

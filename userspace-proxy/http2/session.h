@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "userspace-proxy/conn/context.h"
 #include "userspace-proxy/conn/meter.h"
@@ -87,6 +88,7 @@ class Session final : public ConnHandler, public UpstreamEvents {
   const upstream::Target* cachedTarget_ = nullptr;
   std::string cachedAuthority_;
   metrics::HttpSeries* cachedSeries_ = nullptr;
+  std::vector<Exchange*> free_;  // finished exchanges, reused by the next requests
 };
 
 }  // namespace weir::proxy::http2

@@ -68,7 +68,7 @@ void Loop::listen(int fd, AcceptHandler* handler) {
   auto* l = new Listener{fd, handler, true};
   listenerEntries_.push_back(l);
   io_uring_sqe* sqe = ring_->sqe();
-  io_uring_prep_multishot_accept(sqe, fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  io_uring_prep_multishot_accept(sqe, fd, nullptr, nullptr, SOCK_CLOEXEC);
   io_uring_sqe_set_data64(sqe, tagged(l, kAccept));
 }
 
@@ -345,7 +345,7 @@ void Loop::onCqe(const io_uring_cqe& cqe) {
       }
       if (!(cqe.flags & IORING_CQE_F_MORE) && l->active) {
         io_uring_sqe* sqe = ring_->sqe();
-        io_uring_prep_multishot_accept(sqe, l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        io_uring_prep_multishot_accept(sqe, l->fd, nullptr, nullptr, SOCK_CLOEXEC);
         io_uring_sqe_set_data64(sqe, data);
       }
       return;
@@ -410,7 +410,9 @@ void Loop::onRecv(Stream& s, const io_uring_cqe& cqe) {
     // Every buffer provided is held: provide more while the ring has room, else wait for some
     // to come back (runOnce re-arms).
     if (buffers_->grow(buffers_->provided()) > 0) {
-      armRecv(s);
+      if (s.wantRead_) {
+        armRecv(s);  // not when paused meanwhile: that would undo the pause
+      }
       return;
     }
     ++s.inflight_;

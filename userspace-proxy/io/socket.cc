@@ -45,7 +45,7 @@ Result<Address> parseAddress(std::string_view text) {
 }
 
 Result<UniqueFd> listenTcp(const Address& at, int backlog) {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
     return osError(errno, "socket");
   }
@@ -93,7 +93,7 @@ Result<Address> peerAddress(int fd) {
 }
 
 Result<UniqueFd> upstreamSocket() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
     return osError(errno, "socket");
   }

@@ -1,7 +1,9 @@
 #pragma once
 
 // Sockets of the proxy: listeners (SO_REUSEPORT, so every worker has its own accept queue and a
-// new proxy can bind beside a draining one), upstream sockets, addresses.
+// new proxy can bind beside a draining one), upstream sockets, addresses. Every socket is left
+// blocking: io_uring waits for readiness itself, while on an O_NONBLOCK socket a send into a
+// full buffer would complete with EAGAIN instead of waiting.
 
 #include <netinet/in.h>
 
@@ -29,12 +31,12 @@ struct AddressHash {
 // "IP:PORT" (IPv4).
 Result<Address> parseAddress(std::string_view text);
 
-// A non-blocking TCP listener with SO_REUSEADDR and SO_REUSEPORT.
+// A TCP listener with SO_REUSEADDR and SO_REUSEPORT.
 Result<UniqueFd> listenTcp(const Address& at, int backlog);
 // The address a socket is bound to (port 0 resolved).
 Result<Address> localAddress(int fd);
 Result<Address> peerAddress(int fd);
-// A non-blocking TCP socket for an upstream connection (TCP_NODELAY set).
+// A TCP socket for an upstream connection (TCP_NODELAY set).
 Result<UniqueFd> upstreamSocket();
 // Sets TCP_NODELAY on an accepted socket.
 void setNoDelay(int fd);
