@@ -26,15 +26,34 @@ leftovers() {
   done < <(ip netns list 2>/dev/null)
 }
 
-# remove_leftovers PATH...: pins and links unpinned, cgroups removed depth first (their processes
-# are gone with their test), network namespaces deleted.
+# remove_leftovers PATH...: pins and links unpinned, cgroups emptied (a test killed with SIGKILL
+# leaves its processes behind: they are killed) and removed depth first, network namespaces deleted.
 remove_leftovers() {
   local path
   for path in "$@"; do
     case "$path" in
       netns:*) ip netns del "${path#netns:}" 2>/dev/null || true ;;
       /sys/fs/bpf/*) rm -rf "$path" ;;
-      *) find "$path" -depth -type d -exec rmdir {} \; 2>/dev/null || true ;;
+      *)
+        kill_cgroup "$path"
+        find "$path" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+        ;;
     esac
   done
+}
+
+# kill_cgroup DIR: SIGKILL every process in the cgroup tree and wait (bounded) until it is empty.
+kill_cgroup() {
+  local dir="$1" procs i
+  if [[ -e "$dir/cgroup.kill" ]]; then
+    echo 1 >"$dir/cgroup.kill" 2>/dev/null || true
+  else
+    find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  fi
+  for ((i = 0; i < 50; i++)); do
+    procs=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
+    [[ -z "$procs" ]] && return 0
+    sleep 0.1
+  done
+  echo "leftovers: processes survive in $dir: $procs" >&2
 }
