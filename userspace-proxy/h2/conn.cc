@@ -2,8 +2,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "common/base/log.h"
+#include "userspace-proxy/h2/mem.h"
 
 namespace weir::proxy::h2 {
 
@@ -45,17 +47,21 @@ Conn::Conn(io::Loop& loop, io::Stream& s, Side side, ConnHandler& handler, ConnO
   nghttp2_option_new(&opt);
   // Windows reopen only as the bytes move on (consume()), not as they arrive.
   nghttp2_option_set_no_auto_window_update(opt, 1);
+  // No RFC 7540 priority tree (RFC 9113 deprecates it; the proxy forwards streams as they come),
+  // so closed streams need not be kept for it either.
+  nghttp2_option_set_no_closed_streams(opt, 1);
   if (side == Side::kServer) {
-    nghttp2_session_server_new2(&session_, callbacks(), this, opt);
+    nghttp2_session_server_new3(&session_, callbacks(), this, opt, threadMem());
   } else {
-    nghttp2_session_client_new2(&session_, callbacks(), this, opt);
+    nghttp2_session_client_new3(&session_, callbacks(), this, opt, threadMem());
   }
   nghttp2_option_del(opt);
   nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options.streamWindow},
+      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
   };
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
                                         static_cast<int32_t>(options.connectionWindow));
   s.setHandler(this);
@@ -165,12 +171,12 @@ void Conn::detach(Leg& leg, uint32_t error) {
   if (leg.id <= 0) {
     return;
   }
-  if (legOf(leg.id) == &leg) {
-    nghttp2_session_set_stream_user_data(session_, leg.id, nullptr);
-    if (nghttp2_session_find_stream(session_, leg.id) != nullptr) {
-      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, leg.id, error);
-      kick();
-    }
+  // The stream is open, or (client) its request still waits in nghttp2's queue, the stream
+  // not yet made: either way the pointer to the leg goes (nghttp2 finds a queued request's too),
+  // and RST_STREAM resets the open stream or cancels the queued request.
+  if (nghttp2_session_set_stream_user_data(session_, leg.id, nullptr) == 0) {
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, leg.id, error);
+    kick();
   }
   leg.id = -1;
 }
