@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   unsigned drainMs = static_cast<unsigned>(o.drainTimeout.count());
   unsigned idleMs = static_cast<unsigned>(o.pool.idleTimeout.count());
 
-  CLI::App cli{"weir-proxy: the node proxy (HTTP/1.1, opaque TCP, balancing, golden metrics)"};
+  CLI::App cli{"weir-proxy: the node proxy (HTTP/1.1, HTTP/2, gRPC, opaque TCP, balancing, golden metrics)"};
   cli.add_option("--outbound", o.outbound, "outbound listener IP:PORT (weir-agent --proxy)")
       ->capture_default_str();
   cli.add_option("--inbound", o.inbound, "inbound listener IP:PORT (other nodes' proxies)")
