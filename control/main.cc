@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <sstream>
 
@@ -42,6 +43,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--cluster-networks", clusterNetworks,
                  "comma-separated CIDRs of the cluster's pods and nodes (Linkerd's clusterNetworks)");
+  cli.add_option("--identity-listen", options.identity.listen,
+                 "gRPC address of Identity, the mesh CA (served when its files are given)")
+      ->capture_default_str();
+  cli.add_option("--identity-trust-anchors", options.identity.trustAnchorsFile,
+                 "PEM file of the trust anchors (Linkerd's identityTrustAnchorsPEM)");
+  cli.add_option("--identity-issuer-cert", options.identity.issuerCertFile,
+                 "PEM file of the issuer certificate (identity.issuer.tls.crtPEM)");
+  cli.add_option("--identity-issuer-key", options.identity.issuerKeyFile,
+                 "PEM file of the issuer's private key (identity.issuer.tls.keyPEM)");
+  cli.add_option("--identity-node-token-key", options.identity.nodeTokenKeyFile,
+                 "file of the key node tokens are checked with (`weir identity init`)");
+  int64_t certLifetime = options.identity.certLifetime.count();
+  cli.add_option("--identity-cert-lifetime", certLifetime,
+                 "seconds a workload certificate is valid (capped at the issuer's expiry)")
+      ->capture_default_str();
   cli.add_option("--log-level", logLevel, "trace, debug, info, warn, error")->capture_default_str();
   CLI::App* validateCmd = cli.add_subcommand("validate", "check files and directories, start nothing");
   validateCmd->add_option("paths", validatePaths, "files or directories")->required();
@@ -53,6 +69,7 @@ int main(int argc, char** argv) {
       options.policy.clusterNetworks.push_back(item);
     }
   }
+  options.identity.certLifetime = std::chrono::seconds(certLifetime);
   weir::setLogLevel(logLevel);
 
   if (validateCmd->parsed()) {

@@ -34,6 +34,16 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
     return st.error();
   }
   std::unique_ptr<Control> control(new Control(options));
+  // The CA's files first: a missing or invalid one stops weir-control before it listens.
+  if (options.identity.enabled()) {
+    identity::Options identityOptions = options.identity;
+    identityOptions.trustDomain = options.policy.trustDomain;
+    auto identity = identity::IdentityService::create(control->publisher_, identityOptions);
+    if (!identity) {
+      return identity.error();
+    }
+    control->identity_ = std::move(identity.value());
+  }
   control->nodeSync_ =
       std::make_unique<nodesync::NodeSyncService>(control->publisher_, randomEpoch());
 
@@ -78,6 +88,18 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
   if (!control->policyServer_ || control->policyPort_ == 0) {
     return plainError("listen " + options.policyListen + ": gRPC server did not start");
   }
+  if (control->identity_) {
+    // Plaintext for now, like the other ports: TLS on the control plane comes with the proxy's
+    // side of identity. The node token authenticates the caller.
+    grpc::ServerBuilder identityBuilder;
+    identityBuilder.AddListeningPort(options.identity.listen, grpc::InsecureServerCredentials(),
+                                     &control->identityPort_);
+    identityBuilder.RegisterService(control->identity_.get());
+    control->identityServer_ = identityBuilder.BuildAndStart();
+    if (!control->identityServer_ || control->identityPort_ == 0) {
+      return plainError("listen " + options.identity.listen + ": gRPC server did not start");
+    }
+  }
   if (auto st = self->admin_->start(); !st) {
     return st.error();
   }
@@ -92,16 +114,20 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
     control->watcher_ =
         std::make_unique<fswatch::DirWatcher>(options.configDir, std::chrono::milliseconds(2));
   }
-  log->info("started source={} grpc={} (port {}) policy={} (port {}) admin={} epoch={}",
+  log->info("started source={} grpc={} (port {}) policy={} (port {}) identity={} admin={} "
+            "epoch={}",
             options.kubernetes ? "kubernetes:" + control->kubeClient_->config().source
                                : "dir:" + options.configDir,
             options.listen, control->grpcPort_, options.policyListen, control->policyPort_,
+            control->identity_ ? options.identity.listen + " (port " +
+                                     std::to_string(control->identityPort_) + ")"
+                               : std::string("off"),
             options.admin, control->nodeSync_->epoch());
   return control;
 }
 
 Control::~Control() {
-  for (auto* server : {grpc_.get(), policyServer_.get()}) {
+  for (auto* server : {grpc_.get(), policyServer_.get(), identityServer_.get()}) {
     if (server != nullptr) {
       server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     }
@@ -201,6 +227,9 @@ std::string Control::renderMetrics() const {
            static_cast<double>(destination_->activeStreams()));
   w.sample("weir_control_grpc_streams", {{"service", "policy"}},
            static_cast<double>(policy_->activeStreams()));
+  if (identity_) {
+    identity_->renderMetrics(w);
+  }
   w.family("weir_control_nodesync_connected", "gauge", "Whether the node's agent is connected.");
   w.family("weir_control_nodesync_acked_version", "gauge",
            "The configuration version the node's agent last acknowledged.");

@@ -1,7 +1,8 @@
 #pragma once
 
 // weir-control: follows a configuration source, publishes each valid model to NodeSync, serves
-// the gRPC API and an admin endpoint (/metrics, /ready, /live).
+// the gRPC API (Destination and NodeSync, Policy, and Identity when its files are given) and an
+// admin endpoint (/metrics, /ready, /live).
 
 #include <grpcpp/grpcpp.h>
 
@@ -14,6 +15,7 @@
 #include "common/config/incremental_loader.h"
 #include "common/fswatch/dir_watcher.h"
 #include "control/destination/service.h"
+#include "control/identity/service.h"
 #include "control/kube/kube_source.h"
 #include "control/nodesync/publisher.h"
 #include "control/nodesync/service.h"
@@ -32,6 +34,9 @@ struct Options {
   // Linkerd's install values: clusterDomain, identityTrustDomain, proxy.defaultInboundPolicy,
   // clusterNetworks. Used by Destination, Policy and the kernel's compiled authorization.
   policy::Options policy;
+  // The mesh CA (--identity-*): served only when its files are given; its trust domain is
+  // policy.trustDomain.
+  identity::Options identity;
 };
 
 // Checks the install values a user may pass: a known default policy, CIDRs, names. The message
@@ -49,6 +54,7 @@ class Control {
 
   int grpcPort() const { return grpcPort_; }
   int policyPort() const { return policyPort_; }
+  int identityPort() const { return identityPort_; }  // 0 when the identity service is off
 
  private:
   explicit Control(const Options& options) : options_(options), publisher_(options.policy) {}
@@ -63,10 +69,13 @@ class Control {
   std::unique_ptr<nodesync::NodeSyncService> nodeSync_;
   std::unique_ptr<destination::DestinationService> destination_;
   std::unique_ptr<policy::PolicyService> policy_;
+  std::unique_ptr<identity::IdentityService> identity_;  // null when off
   std::unique_ptr<grpc::Server> grpc_;    // Destination and NodeSync
   std::unique_ptr<grpc::Server> policyServer_;
+  std::unique_ptr<grpc::Server> identityServer_;
   int grpcPort_ = 0;
   int policyPort_ = 0;
+  int identityPort_ = 0;
   std::unique_ptr<admin::Server> admin_;
   std::unique_ptr<fswatch::DirWatcher> watcher_;
   std::unique_ptr<kube::HttpsClient> kubeClient_;

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "control/kube/read_file.h"
+#include "common/base/read_file.h"
 
 namespace weir::control::kube {
 

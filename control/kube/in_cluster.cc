@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "control/kube/cluster_config.h"
-#include "control/kube/read_file.h"
+#include "common/base/read_file.h"
 
 namespace weir::control::kube {
 

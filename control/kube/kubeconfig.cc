@@ -8,7 +8,7 @@
 
 #include "common/base/log.h"
 #include "control/kube/cluster_config.h"
-#include "control/kube/read_file.h"
+#include "common/base/read_file.h"
 
 namespace weir::control::kube {
 

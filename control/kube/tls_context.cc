@@ -4,6 +4,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "common/identity/pem.h"
+
 namespace weir::control::kube {
 
 namespace {
@@ -18,7 +20,7 @@ BioPtr memBio(const std::string& pem) {
 }
 
 Error sslError(const ClusterConfig& config, const std::string& what) {
-  std::string detail = drainSslErrors();
+  std::string detail = identity::takeOpensslErrors();
   return plainError(config.source + ": " + what + (detail.empty() ? "" : ": " + detail));
 }
 
@@ -75,19 +77,6 @@ Status useClientCertificate(const ClusterConfig& config, SSL_CTX* ctx) {
 }
 
 }  // namespace
-
-std::string drainSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof(buf));
-    if (!out.empty()) {
-      out += "; ";
-    }
-    out += buf;
-  }
-  return out;
-}
 
 Result<SslCtxPtr> makeClientContext(const ClusterConfig& config) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));

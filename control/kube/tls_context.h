@@ -22,7 +22,4 @@ using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 // (CA bundle, client certificate, client key) that OpenSSL refused, with its reason.
 Result<SslCtxPtr> makeClientContext(const ClusterConfig& config);
 
-// The pending OpenSSL error queue as one string ("" when empty); clears the queue.
-std::string drainSslErrors();
-
 }  // namespace weir::control::kube

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <ctime>
 
+#include "common/identity/pem.h"
 #include "control/kube/tls_context.h"
 
 namespace weir::control::kube {
@@ -131,12 +132,12 @@ bool isIpLiteral(const std::string& name) {
 Status checkServerName(SSL* ssl, const std::string& name) {
   if (isIpLiteral(name)) {
     if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) != 1) {
-      return plainError("tls: set expected IP " + name + ": " + drainSslErrors());
+      return plainError("tls: set expected IP " + name + ": " + identity::takeOpensslErrors());
     }
     return {};
   }
   if (SSL_set_tlsext_host_name(ssl, name.c_str()) != 1 || SSL_set1_host(ssl, name.c_str()) != 1) {
-    return plainError("tls: set expected host " + name + ": " + drainSslErrors());
+    return plainError("tls: set expected host " + name + ": " + identity::takeOpensslErrors());
   }
   return {};
 }
@@ -152,7 +153,7 @@ Result<TlsStream> TlsStream::connect(SSL_CTX* ctx, const ClusterConfig& config,
   }
   SslPtr ssl(SSL_new(ctx));
   if (!ssl || SSL_set_fd(ssl.get(), fd->get()) != 1) {
-    return plainError("tls: new session: " + drainSslErrors());
+    return plainError("tls: new session: " + identity::takeOpensslErrors());
   }
   if (!config.insecureSkipTlsVerify) {
     if (auto st = checkServerName(
@@ -182,14 +183,14 @@ Result<TlsStream> TlsStream::connect(SSL_CTX* ctx, const ClusterConfig& config,
     }
     long verify = SSL_get_verify_result(stream.ssl_.get());
     if (verify != X509_V_OK) {
-      drainSslErrors();
+      identity::takeOpensslErrors();
       return plainError(what +
                         ": server certificate rejected: " + X509_verify_cert_error_string(verify));
     }
     if (err == SSL_ERROR_SYSCALL && errno != 0) {
       return osError(errno, what);
     }
-    std::string detail = drainSslErrors();
+    std::string detail = identity::takeOpensslErrors();
     return plainError(what + ": " + (detail.empty() ? "connection closed" : detail));
   }
 }
@@ -220,7 +221,7 @@ Status TlsStream::writeAll(std::string_view data, std::chrono::milliseconds time
     if (err == SSL_ERROR_SYSCALL && errno != 0) {
       return osError(errno, what);
     }
-    return plainError(what + ": " + drainSslErrors());
+    return plainError(what + ": " + identity::takeOpensslErrors());
   }
   return {};
 }
@@ -251,7 +252,7 @@ Result<size_t> TlsStream::read(char* buf, size_t size, std::chrono::milliseconds
         }
         return osError(errno, "read from " + peer_);
       default:
-        return plainError("read from " + peer_ + ": " + drainSslErrors());
+        return plainError("read from " + peer_ + ": " + identity::takeOpensslErrors());
     }
   }
 }

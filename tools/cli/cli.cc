@@ -4,6 +4,7 @@
 
 #include "common/base/log.h"
 #include "tools/cli/diagnostics.h"
+#include "tools/cli/identity.h"
 
 namespace weir::cli {
 
@@ -60,6 +61,30 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   endpoints->add_option("-o,--output", endpointsQuery.output, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  CLI::App* identity = app.add_subcommand("identity", "The mesh CA's files and node credentials");
+  CLI::App* identityInitCmd = identity->add_subcommand(
+      "init", "Generate a trust anchor (1 year), an issuer and a node token key");
+  IdentityInitArgs initArgs;
+  identityInitCmd->add_option("--dir", initArgs.dir, "directory to write them to")->required();
+  identityInitCmd->add_option("--trust-domain", initArgs.trustDomain, "the mesh's trust domain")
+      ->capture_default_str();
+  CLI::App* nodeTokenCmd =
+      identity->add_subcommand("node-token", "Issue a node's credential (host mode)");
+  NodeTokenArgs nodeTokenArgs;
+  nodeTokenCmd->add_option("--key", nodeTokenArgs.keyFile, "the node token key file")->required();
+  nodeTokenCmd->add_option("--node", nodeTokenArgs.node, "the node's name")->required();
+  nodeTokenCmd->add_option("--out", nodeTokenArgs.outFile, "file to write (mode 0600)")
+      ->required();
+  CLI::App* certifyCmd =
+      identity->add_subcommand("certify", "Ask the CA for a certificate, as a node proxy would");
+  CertifyArgs certifyArgs;
+  certifyCmd->add_option("--addr", certifyArgs.addr, "weir-control's Identity address")
+      ->capture_default_str();
+  certifyCmd->add_option("--token-file", certifyArgs.tokenFile, "the node's token")->required();
+  certifyCmd->add_option("--identity", certifyArgs.identity,
+                         "<sa>.<ns>.serviceaccount.identity.<control-ns>.<trust-domain>")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +102,15 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   }
   if (endpoints->parsed()) {
     return diagnosticsEndpoints(endpointsQuery, out, err);
+  }
+  if (identityInitCmd->parsed()) {
+    return identityInit(initArgs, out, err);
+  }
+  if (nodeTokenCmd->parsed()) {
+    return identityNodeToken(nodeTokenArgs, out, err);
+  }
+  if (certifyCmd->parsed()) {
+    return identityCertify(certifyArgs, out, err);
   }
   err << app.help();
   return kUsageError;

@@ -1,7 +1,8 @@
 #pragma once
 
 // The `weir` command line: `weir version [--short]`, `weir check --pre [-o table|json]`,
-// `weir diagnostics endpoints AUTHORITY... [--destination ADDR] [-o table|json]`.
+// `weir diagnostics endpoints AUTHORITY... [--destination ADDR] [-o table|json]`,
+// `weir identity init|node-token|certify` (identity.h).
 
 #include <ostream>
 #include <vector>

@@ -1,14 +1,14 @@
 #pragma once
 
-// Reads a small configuration file (token, CA bundle, kubeconfig) whole.
+// Reads a small file (a token, a certificate bundle, a key, a kubeconfig) whole.
 
 #include <string>
 
 #include "common/base/result.h"
 
-namespace weir::control::kube {
+namespace weir {
 
 // Fails with "<what> <path>: <errno>" and refuses files over 4 MiB.
 Result<std::string> readSmallFile(const std::string& path, const std::string& what);
 
-}  // namespace weir::control::kube
+}  // namespace weir

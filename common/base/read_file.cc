@@ -1,4 +1,4 @@
-#include "control/kube/read_file.h"
+#include "common/base/read_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 
 #include "common/base/fd.h"
 
-namespace weir::control::kube {
+namespace weir {
 
 namespace {
 constexpr size_t kMaxFileBytes = 4 << 20;
@@ -38,4 +38,4 @@ Result<std::string> readSmallFile(const std::string& path, const std::string& wh
   }
 }
 
-}  // namespace weir::control::kube
+}  // namespace weir

@@ -1,0 +1,29 @@
+#pragma once
+
+// Settings of the Identity service (the mesh CA), from weir-control's --identity-* flags.
+
+#include <chrono>
+#include <string>
+
+namespace weir::control::identity {
+
+struct Options {
+  std::string listen = "0.0.0.0:8080";  // Linkerd's identity port
+  // PEM files: Linkerd's identityTrustAnchorsPEM, identity.issuer.tls.crtPEM and keyPEM.
+  std::string trustAnchorsFile;
+  std::string issuerCertFile;
+  std::string issuerKeyFile;
+  // The key node tokens are checked with (node_token.h).
+  std::string nodeTokenKeyFile;
+  std::chrono::seconds certLifetime{86400};
+  // Identities are signed only in this trust domain (Linkerd's identityTrustDomain).
+  std::string trustDomain = "cluster.local";
+
+  // Whether any file was given: then the service runs, and every file must be given and valid.
+  bool enabled() const {
+    return !trustAnchorsFile.empty() || !issuerCertFile.empty() || !issuerKeyFile.empty() ||
+           !nodeTokenKeyFile.empty();
+  }
+};
+
+}  // namespace weir::control::identity
