@@ -27,6 +27,14 @@ int main(int argc, char** argv) {
   cli.add_option("--destination", o.destination,
                  "weir-control's Destination HOST:PORT; without it connections go to their "
                  "original destination");
+  cli.add_option("--identity", o.identity,
+                 "weir-control's Identity HOST:PORT (8080): certificates for the node's workloads, "
+                 "mTLS between node proxies; without it, plaintext");
+  cli.add_option("--identity-trust-anchors", o.trustAnchors, "PEM bundle of the trust anchors")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--identity-token-file", o.identityTokenFile,
+                 "the node credential (weir identity node-token), readable by root only")
+      ->check(CLI::ExistingFile);
   cli.add_option("--node", o.node, "this node's name (endpoints elsewhere go through their node's proxy)");
   cli.add_option("--bpffs-dir", o.bpffsDir, "where weir-agent pins its maps")->capture_default_str();
   cli.add_option("--workloads-file", o.workloadsFile,

@@ -15,6 +15,10 @@ struct Options {
   std::string admin = "0.0.0.0:4191";       // /metrics, /ready, /live, /shutdown
   std::string destination;  // weir-control's Destination "HOST:8086"; empty: no discovery
   std::string node;         // this node's name
+  // weir-control's Identity "HOST:8080"; empty: no certificates, plaintext between proxies.
+  std::string identity;
+  std::string trustAnchors;       // PEM bundle of the trust anchors
+  std::string identityTokenFile;  // the node credential (`weir identity node-token`)
   std::string bpffsDir = "/sys/fs/bpf/weir";  // where weir_orig_dst is pinned
   std::string workloadsFile;  // the agent's --workloads-file
   // Where a running weir-proxy hands its listeners to its successor; empty: no hand-over.

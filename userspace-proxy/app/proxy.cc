@@ -9,7 +9,9 @@
 #include "common/metrics/text_writer.h"
 #include "userspace-proxy/discovery/destination_client.h"
 #include "userspace-proxy/io/socket.h"
+#include "common/identity/pem.h"
 #include "userspace-proxy/metrics/render.h"
+#include "common/base/read_file.h"
 
 namespace weir::proxy::app {
 
@@ -38,6 +40,29 @@ double cpuSeconds() {
 
 }  // namespace
 
+Status Proxy::startIdentity() {
+  const Options& o = options_;
+  if (o.identity.empty()) {
+    return {};
+  }
+  if (o.trustAnchors.empty() || o.identityTokenFile.empty()) {
+    return plainError("--identity needs --identity-trust-anchors and --identity-token-file");
+  }
+  auto anchors = readSmallFile(o.trustAnchors, "trust anchors");
+  if (!anchors) {
+    return anchors.error();
+  }
+  auto store = tls::Store::create(anchors.value());
+  if (!store) {
+    return plainError(o.trustAnchors + ": " + store.error().str());
+  }
+  tls_ = std::move(store.value());
+  certifier_ = std::make_unique<identity::Certifier>(
+      *directory_, *tls_, identity::grpcAuthority(o.identity, o.identityTokenFile));
+  certifier_->start();
+  return {};
+}
+
 Result<std::unique_ptr<Proxy>> Proxy::start(const Options& options) {
   std::unique_ptr<Proxy> p(new Proxy());
   p->options_ = options;
@@ -64,12 +89,16 @@ Result<std::unique_ptr<Proxy>> Proxy::start(const Options& options) {
     }
     p->resolver_ = std::move(resolver.value());
   }
+  if (auto st = p->startIdentity(); !st) {
+    return st.error();
+  }
   if (auto st = p->makeListeners(); !st) {
     return st.error();
   }
 
   // Each worker takes its share of the listening sockets.
-  Shared shared{&p->options_, p->origDst_.get(), p->directory_.get(), p->resolver_.get()};
+  Shared shared{&p->options_, p->origDst_.get(), p->directory_.get(), p->resolver_.get(),
+                p->tls_.get()};
   const unsigned n = p->options_.workers;
   for (unsigned i = 0; i < n; ++i) {
     std::vector<int> out;
@@ -179,7 +208,7 @@ Status Proxy::startAdmin() {
     return admin::Response{200, std::string(weir::metrics::kContentType), metricsText()};
   });
   admin_->route("/ready", [this](const admin::Request&) {
-    bool ready = ready_ && !draining_;
+    bool ready = ready_ && !draining_ && (!certifier_ || certifier_->ready());
     return admin::Response{ready ? 200 : 503, "text/plain; charset=utf-8",
                            ready ? "ready\n" : "not ready\n"};
   });
@@ -209,6 +238,9 @@ std::string Proxy::metricsText() const {
     connections += worker->connections();
   }
   metrics::render(registries, w);
+  if (certifier_) {
+    certifier_->render(w);
+  }
   w.family("weir_proxy_workers", "gauge", "io_uring worker threads.");
   w.sample("weir_proxy_workers", {}, static_cast<double>(workers_.size()));
   w.family("weir_proxy_sockets", "gauge", "Sockets open on the workers' rings.");

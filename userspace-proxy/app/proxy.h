@@ -20,6 +20,9 @@
 #include "userspace-proxy/app/takeover.h"
 #include "userspace-proxy/app/worker.h"
 #include "userspace-proxy/discovery/resolver.h"
+#include "userspace-proxy/identity/certifier.h"
+#include "userspace-proxy/identity/grpc_authority.h"
+#include "userspace-proxy/tls/credentials.h"
 #include "userspace-proxy/kernel/orig_dst.h"
 #include "userspace-proxy/workloads/directory.h"
 
@@ -42,12 +45,15 @@ class Proxy {
   Proxy() = default;
   Status makeListeners();
   Status startAdmin();
+  Status startIdentity();
   void housekeeping();
 
   Options options_;
   std::unique_ptr<kernel::OrigDst> origDst_;
   std::unique_ptr<workloads::Directory> directory_;
   std::unique_ptr<discovery::Resolver> resolver_;
+  std::unique_ptr<tls::Store> tls_;                    // with --identity
+  std::unique_ptr<identity::Certifier> certifier_;
   Listeners listeners_;
   Received takeover_;
   std::vector<std::unique_ptr<Worker>> workers_;

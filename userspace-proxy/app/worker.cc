@@ -1,6 +1,7 @@
 #include "userspace-proxy/app/worker.h"
 
 #include <future>
+#include <optional>
 
 #include "common/base/log.h"
 #include "userspace-proxy/http1/session.h"
@@ -70,14 +71,37 @@ void Worker::run(std::promise<Status>& started) {
   }
   std::unique_ptr<io::Loop> loop = std::move(created.value());
   {
+    // mTLS between node proxies when the proxy has an identity service.
+    std::optional<tls::View> tlsView;
+    tls::CtxPtr tlsFront;
+    upstream::Mtls mtls{.registry = &registry_};
+    if (shared_.tls != nullptr) {
+      tlsView.emplace(*shared_.tls);
+      auto front = tls::serverFront(*tlsView);
+      if (!front) {
+        started.set_value(front.error());
+        return;
+      }
+      tlsFront = std::move(front.value());
+      mtls.view = &*tlsView;
+      for (const char* direction : {"outbound", "inbound"}) {
+        for (const char* reason : {"untrusted", "identity_mismatch", "certificate_expired"}) {
+          registry_.counter(tls::kHandshakeFailures, {{"direction", direction}, {"reason", reason}});
+        }
+      }
+    }
+    const upstream::Mtls* mtlsOrNull = shared_.tls != nullptr ? &mtls : nullptr;
     http1::Pool pool(*loop);
-    http1::Env http1Env{.loop = loop.get(), .pool = &pool, .limits = o.pool};
+    http1::Env http1Env{.loop = loop.get(), .pool = &pool, .limits = o.pool, .mtls = mtlsOrNull};
     http2::ClientPool h2pool(*loop, o.pool.idleTimeout);
+    h2pool.setMtls(mtlsOrNull);
     http2::Env http2Env{.loop = loop.get(), .pool = &h2pool};
     serve::Env serveEnv{.http1 = &http1Env,
                         .http2 = &http2Env,
                         .detectTimeout = o.detectTimeout,
-                        .dial = {.attempts = 3, .connectTimeout = o.connectTimeout}};
+                        .dial = {.attempts = 3,
+                                 .connectTimeout = o.connectTimeout,
+                                 .mtls = mtlsOrNull}};
     workloads::View view(*shared_.directory);
     outbound::Authorities authorities(
         shared_.resolver, upstream::PickerOptions{.node = o.node, .seed = 0x9e3779b97f4a7c15ULL * (index_ + 1)});
@@ -87,11 +111,13 @@ void Worker::run(std::promise<Status>& started) {
                                               .authorities = &authorities,
                                               .origDst = shared_.origDst,
                                               .workloads = &view,
-                                              .discoveryTimeout = o.discoveryTimeout});
+                                              .discoveryTimeout = o.discoveryTimeout,
+                                              .mtls = shared_.tls != nullptr});
     inbound::Listener in(inbound::Services{.loop = loop.get(),
                                            .registry = &registry_,
                                            .serve = &serveEnv,
-                                           .workloads = &view});
+                                           .workloads = &view,
+                                           .tlsFront = tlsFront.get()});
     // The series an operator alerts on exist from the start, at 0.
     for (const char* direction : {"outbound", "inbound"}) {
       for (const char* status : {"400", "431", "502", "503"}) {

@@ -15,6 +15,7 @@
 #include "userspace-proxy/discovery/resolver.h"
 #include "userspace-proxy/kernel/orig_dst.h"
 #include "userspace-proxy/metrics/registry.h"
+#include "userspace-proxy/tls/credentials.h"
 #include "userspace-proxy/workloads/directory.h"
 
 namespace weir::proxy::app {
@@ -25,6 +26,7 @@ struct Shared {
   const kernel::OrigDst* origDst = nullptr;
   const workloads::Directory* directory = nullptr;
   discovery::Resolver* resolver = nullptr;  // null: no discovery
+  const tls::Store* tls = nullptr;           // null: no identity, plaintext between proxies
 };
 
 class Worker {

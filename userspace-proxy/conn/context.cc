@@ -13,7 +13,11 @@ metrics::Scope scopeOf(const Context& ctx, const upstream::Target* target,
   if (target != nullptr) {
     s.dst = target->dst;
   }
-  s.tls = ctx.tls;
+  if (ctx.mtls && target != nullptr && target->viaNodeProxy && !target->identity.empty()) {
+    s.tls = mtlsLabels("server_id", target->identity);
+  } else {
+    s.tls = ctx.tls;
+  }
   return s;
 }
 
@@ -27,6 +31,18 @@ metrics::TcpSeries* openedSeries(const Context& ctx, const upstream::Target& tar
 
 weir::metrics::Labels plaintext(std::string_view reason) {
   return {{"tls", "no_identity"}, {"no_tls_reason", std::string(reason)}};
+}
+
+}  // namespace weir::proxy::conn
+
+namespace weir::proxy::conn {
+
+std::string_view identityOf(const Context& ctx) {
+  return ctx.workload ? std::string_view(ctx.workload->identity) : std::string_view();
+}
+
+weir::metrics::Labels mtlsLabels(std::string_view idLabel, std::string_view identity) {
+  return {{"tls", "true"}, {std::string(idLabel), std::string(identity)}};
 }
 
 }  // namespace weir::proxy::conn

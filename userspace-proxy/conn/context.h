@@ -20,7 +20,17 @@ struct Context {
   uint64_t source = 0;  // the client workload's cgroup id (outbound); 0 when unknown
   weir::metrics::Labels tls;        // {"tls","no_identity"},{"no_tls_reason",...} or mTLS labels
   metrics::Registry* registry = nullptr;
+  // Outbound: connections to other nodes' proxies are mTLS (series to them say tls="true" and
+  // the server_id).
+  bool mtls = false;
 };
+
+// The identity of the context's workload ("" when unknown or not meshed).
+std::string_view identityOf(const Context& ctx);
+
+// TLS labels of an mTLS connection: the peer's identity as `client_id` (inbound) or
+// `server_id` (outbound).
+weir::metrics::Labels mtlsLabels(std::string_view idLabel, std::string_view identity);
 
 // The scope of series about traffic of `ctx` to `target` (may be null) with `authority` (empty
 // for TCP series).

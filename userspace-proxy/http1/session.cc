@@ -217,7 +217,8 @@ bool Session::assignUpstream() {
 
 bool Session::openUpstream(const upstream::Pick& pick) {
   auto s = upstream::connectTo(*env_.loop, *pick.target, transport::Protocol::kHttp1,
-                               options_.transportAuthority, this);
+                               options_.transportAuthority, this, env_.mtls,
+                               conn::identityOf(ctx_));
   if (!s) {
     log().warn("connect failed conn={} to={} error=\"{}\"", down_->id(),
                pick.target->connectTo.str(), s.error().str());

@@ -22,6 +22,7 @@
 #include "userspace-proxy/http1/parser.h"
 #include "userspace-proxy/http1/pool.h"
 #include "userspace-proxy/io/loop.h"
+#include "userspace-proxy/upstream/mtls.h"
 #include "userspace-proxy/upstream/picker.h"
 
 namespace weir::proxy::http1 {
@@ -39,6 +40,7 @@ struct Env {
   Pool* pool = nullptr;
   PoolLimits limits;
   size_t maxHeadBytes = kDefaultMaxHeadBytes;
+  const upstream::Mtls* mtls = nullptr;  // connections to other nodes' proxies
   // The proxy is handing over to a successor: every response from now on closes its
   // connection, so clients reconnect (to the successor) between requests, never during one.
   bool draining = false;

@@ -49,7 +49,8 @@ Conn* ClientPool::get(const PoolKey& key, const upstream::TargetPtr& target,
       }
     }
   }
-  auto s = upstream::connectTo(loop_, *target, transport::Protocol::kHttp2, authority, nullptr);
+  auto s = upstream::connectTo(loop_, *target, transport::Protocol::kHttp2, authority, nullptr,
+                               mtls_, conn::identityOf(ctx));
   if (!s) {
     return nullptr;
   }

@@ -13,6 +13,7 @@
 #include "userspace-proxy/conn/meter.h"
 #include "userspace-proxy/http1/pool.h"
 #include "userspace-proxy/h2/conn.h"
+#include "userspace-proxy/upstream/mtls.h"
 #include "userspace-proxy/upstream/target.h"
 
 namespace weir::proxy::http2 {
@@ -65,6 +66,7 @@ class ClientPool final : public ConnHandler {
   ClientPool(io::Loop& loop, std::chrono::milliseconds idleTimeout)
       : loop_(loop), idleTimeout_(idleTimeout) {}
   ~ClientPool() override;
+  void setMtls(const upstream::Mtls* mtls) { mtls_ = mtls; }
 
   // A connection to `target` for `key` with room for one more stream, opening one (counted in
   // the tcp_* series of `ctx`) when none has. Null when the connect could not even start.
@@ -93,6 +95,7 @@ class ClientPool final : public ConnHandler {
   io::Loop& loop_;
   std::chrono::milliseconds idleTimeout_;
   std::unordered_map<PoolKey, std::vector<Client*>, PoolKeyHash> byKey_;
+  const upstream::Mtls* mtls_ = nullptr;
   std::unordered_map<Conn*, std::unique_ptr<Client>> clients_;
 };
 

@@ -1,6 +1,7 @@
 #include "userspace-proxy/inbound/listener.h"
 
 #include <array>
+#include <cerrno>
 
 #include "common/base/log.h"
 #include "userspace-proxy/transport/header.h"
@@ -20,7 +21,7 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
   Reading(Listener& l, io::Stream& down) : l_(l), down_(&down) {
     ctx_.direction = "inbound";
     ctx_.registry = l.s_.registry;
-    ctx_.tls = conn::plaintext("no_tls_from_remote");
+    ctx_.tls = conn::plaintext(l.s_.tlsFront != nullptr ? "handshake" : "no_tls_from_remote");
     accepted_ = l.s_.loop->now();
     down.setHandler(this);
     l.s_.loop->arm(timer_, l.s_.headerTimeout);
@@ -28,7 +29,11 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
 
   void onConnected(io::Stream&, int) override {}
   void onReadable(io::Stream&) override { tryHeader(); }
-  void onEof(io::Stream&, int) override { reject("connection closed before its transport header"); }
+  void onEof(io::Stream& s, int err) override {
+    reject(err == -EPROTO && s.transport() != nullptr
+               ? "tls: " + std::string(s.transport()->failure())
+               : std::string("connection closed before its transport header"));
+  }
   void onDrained(io::Stream&) override {}
   void onClosed(io::Stream& s) override {
     meter_.close(s, s.error(), l_.s_.loop->now());
@@ -59,6 +64,13 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
     if (!workload) {
       reject("target " + d.header.target.str() + " is not a workload of this node");
       return;
+    }
+    if (auto* t = static_cast<tls::Session*>(down_->transport()); t != nullptr) {
+      if (t->localIdentity() != workload->identity) {
+        reject("target " + d.header.target.str() + " is not " + std::string(t->localIdentity()));
+        return;
+      }
+      ctx_.tls = conn::mtlsLabels("client_id", t->peerIdentity());
     }
     down_->consume(d.consumed);
     ctx_.workload = std::move(workload);
@@ -95,6 +107,9 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
 void Listener::onAccept(int fd) {
   io::setNoDelay(fd);
   io::Stream* down = s_.loop->adopt(fd, nullptr);
+  if (s_.tlsFront != nullptr) {
+    down->setTransport(tls::Session::server(s_.tlsFront, s_.registry));
+  }
   new Reading(*this, *down);
 }
 

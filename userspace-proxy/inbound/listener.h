@@ -3,11 +3,14 @@
 // The inbound listener (4143): connections from other nodes' proxies to this node's workloads.
 // Each starts with a transport header naming the workload's address and the protocol; then the
 // connection is served like any other (serve::Dispatch) with that workload as its one target.
-// A connection without a valid header within the timeout is closed and counted. Plaintext until
-// the identity issue puts mTLS here.
+// A connection without a valid header within the timeout is closed and counted. With mTLS the
+// header comes inside TLS: the client named the workload's identity in SNI (its certificate is
+// presented) and proved its own with a certificate; a header naming a workload of another
+// identity is refused.
 
 #include "userspace-proxy/io/loop.h"
 #include "userspace-proxy/serve/dispatch.h"
+#include "userspace-proxy/tls/session.h"
 #include "userspace-proxy/workloads/directory.h"
 
 namespace weir::proxy::inbound {
@@ -23,6 +26,7 @@ struct Services {
   serve::Env* serve = nullptr;
   workloads::View* workloads = nullptr;
   std::chrono::milliseconds headerTimeout{5000};
+  SSL_CTX* tlsFront = nullptr;  // the worker's serving context (tls::serverFront); null: plaintext
 };
 
 class Listener final : public io::AcceptHandler {

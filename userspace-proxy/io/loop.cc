@@ -12,6 +12,11 @@
 namespace weir::proxy::io {
 
 namespace {
+spdlog::logger& log() {
+  static const auto logger = weir::logger("io");
+  return *logger;
+}
+
 // user_data: a pointer with the operation in its low three bits (Streams are 8-aligned).
 enum Op : uint64_t { kRecv = 1, kSend = 2, kConnect = 3, kAccept = 4, kWake = 5, kCancel = 6 };
 constexpr uint64_t kOpMask = 7;
@@ -155,7 +160,14 @@ void Loop::flushSend(Stream& s) {
   if (s.sending_ || s.connecting_ || s.closing_) {
     return;
   }
-  if (s.outbox_.empty()) {
+  if (s.transport_) {
+    seal(s);
+  }
+  RingQueue<Stream::Chunk>& q = s.transport_ ? s.wire_ : s.outbox_;
+  if (q.empty()) {
+    if (!s.outbox_.empty()) {
+      return;  // plaintext waiting for the handshake
+    }
     if (s.shutdownWr_ && !s.wrShut_) {
       s.wrShut_ = true;
       ::shutdown(s.fd_, SHUT_WR);
@@ -166,8 +178,8 @@ void Loop::flushSend(Stream& s) {
     return;
   }
   size_t n = 0;
-  for (; n < s.outbox_.size() && n < std::size(s.iov_); ++n) {
-    const Stream::Chunk& c = s.outbox_[n];
+  for (; n < q.size() && n < std::size(s.iov_); ++n) {
+    const Stream::Chunk& c = q[n];
     s.iov_[n].iov_base = const_cast<char*>(c.ptr());
     s.iov_[n].iov_len = c.len;
   }
@@ -179,6 +191,67 @@ void Loop::flushSend(Stream& s) {
   io_uring_sqe* sqe = ring_->sqe();
   io_uring_prep_sendmsg(sqe, s.fd_, &s.msg_, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, tagged(&s, kSend));
+}
+
+void Loop::queueWire(Stream& s, std::string&& wire) {
+  if (wire.empty()) {
+    giveString(std::move(wire));
+    return;
+  }
+  Stream::Chunk c;
+  c.len = static_cast<uint32_t>(wire.size());
+  c.owned = std::move(wire);
+  s.outboxBytes_ += c.len;
+  s.wire_.push_back(std::move(c));
+}
+
+void Loop::seal(Stream& s) {
+  if (!s.open_) {
+    return;
+  }
+  std::string wire = takeString();
+  while (!s.outbox_.empty()) {
+    Stream::Chunk& c = s.outbox_.front();
+    s.transport_->seal({c.ptr(), c.len}, wire);
+    s.outboxBytes_ -= c.len;
+    if (c.buffer < 0) {
+      giveString(std::move(c.owned));
+    }
+    releaseChunk(c.buffer);
+    s.outbox_.pop_front();
+  }
+  if (s.shutdownWr_ && !s.notified_) {
+    s.notified_ = true;
+    s.transport_->closeNotify(wire);
+  }
+  queueWire(s, std::move(wire));
+}
+
+Loop::Pumped Loop::pump(Stream& s) {
+  std::string plain = takeString();
+  std::string wire = takeString();
+  Transport::State state = s.transport_->pump(plain, wire);
+  queueWire(s, std::move(wire));
+  Pumped out{};
+  if (!plain.empty()) {
+    out.plain = true;
+    s.inboxBytes_ += plain.size();
+    Stream::Chunk c;
+    c.len = static_cast<uint32_t>(plain.size());
+    c.owned = std::move(plain);
+    s.inbox_.push_back(std::move(c));
+  } else {
+    giveString(std::move(plain));
+  }
+  if (state == Transport::State::kFailed) {
+    out.failed = true;
+    s.error_ = EPROTO;
+  } else if (state == Transport::State::kOpen && !s.open_) {
+    s.open_ = true;
+    out.opened = true;
+  }
+  flushSend(s);
+  return out;
 }
 
 void Loop::closeStream(Stream& s) {
@@ -204,7 +277,7 @@ void Loop::finishIfDone(Stream& s) {
   }
   ::close(s.fd_);
   s.fd_ = -1;
-  for (auto* box : {&s.inbox_, &s.outbox_}) {
+  for (auto* box : {&s.inbox_, &s.outbox_, &s.wire_}) {
     while (!box->empty()) {
       Stream::Chunk& c = box->front();
       if (c.buffer < 0) {
@@ -216,6 +289,7 @@ void Loop::finishIfDone(Stream& s) {
     box->shrink();
   }
   s.inboxBytes_ = s.outboxBytes_ = 0;
+  s.transport_.reset();
   --liveStreams_;
   // onClosed runs at the end of this round, never inside the caller's close(): a handler that
   // closes a stream may go on using itself.
@@ -378,17 +452,25 @@ void Loop::onCqe(const io_uring_cqe& cqe) {
 
 void Loop::onRecv(Stream& s, const io_uring_cqe& cqe) {
   bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+  Pumped pumped{};
   if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER)) {
     auto id = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
     buffers_->took();
     ++refs_[id];
     if (s.closing_) {
       releaseChunk(id);
+    } else if (s.transport_) {
+      // The wire bytes go to the transport; the inbox gets what they decrypt to.
+      s.transport_->received({buffers_->data(id), static_cast<size_t>(cqe.res)});
+      releaseChunk(id);
+      s.bytesRead_ += static_cast<uint64_t>(cqe.res);
+      pumped = pump(s);
     } else {
       s.inbox_.push_back(Stream::Chunk{buffers_->data(id), static_cast<uint32_t>(cqe.res),
                                        static_cast<int32_t>(id), 0, {}});
       s.inboxBytes_ += static_cast<size_t>(cqe.res);
       s.bytesRead_ += static_cast<uint64_t>(cqe.res);
+      pumped.plain = true;
     }
   }
   if (!more) {
@@ -403,7 +485,20 @@ void Loop::onRecv(Stream& s, const io_uring_cqe& cqe) {
     if (!more && s.wantRead_) {
       armRecv(s);
     }
-    s.handler_->onReadable(s);
+    if (pumped.failed) {
+      failTransport(s);
+      return;
+    }
+    if (pumped.opened && s.handshaking_) {
+      s.handshaking_ = false;
+      s.handler_->onConnected(s, 0);
+      if (s.closing_) {
+        return;
+      }
+    }
+    if (pumped.plain) {
+      s.handler_->onReadable(s);
+    }
     return;
   }
   if (cqe.res == -ENOBUFS) {
@@ -429,7 +524,26 @@ void Loop::onRecv(Stream& s, const io_uring_cqe& cqe) {
   if (cqe.res < 0) {
     s.error_ = -cqe.res;
   }
+  if (s.handshaking_) {
+    s.handshaking_ = false;
+    s.handler_->onConnected(s, cqe.res == 0 ? -ECONNRESET : cqe.res);
+    return;
+  }
+  if (s.transport_ && !s.open_) {
+    s.error_ = EPROTO;  // closed during the handshake
+  }
   s.handler_->onEof(s, cqe.res == 0 ? 0 : cqe.res);
+}
+
+void Loop::failTransport(Stream& s) {
+  log().info("tls failed conn={} reason=\"{}\"", s.id_, s.transport_->failure());
+  if (s.handshaking_) {
+    s.handshaking_ = false;
+    s.handler_->onConnected(s, -EPROTO);
+    return;
+  }
+  s.eof_ = true;
+  s.handler_->onEof(s, -EPROTO);
 }
 
 void Loop::onSend(Stream& s, int res) {
@@ -448,8 +562,9 @@ void Loop::onSend(Stream& s, int res) {
   size_t left = static_cast<size_t>(res);
   s.bytesWritten_ += left;
   s.outboxBytes_ -= left;
-  while (left > 0 && !s.outbox_.empty()) {
-    Stream::Chunk& c = s.outbox_.front();
+  RingQueue<Stream::Chunk>& q = s.transport_ ? s.wire_ : s.outbox_;
+  while (left > 0 && !q.empty()) {
+    Stream::Chunk& c = q.front();
     if (left < c.len) {
       c.advance(left);
       break;
@@ -459,7 +574,7 @@ void Loop::onSend(Stream& s, int res) {
       giveString(std::move(c.owned));
     }
     releaseChunk(c.buffer);
-    s.outbox_.pop_front();
+    q.pop_front();
   }
   if (s.closing_) {
     finishIfDone(s);
@@ -472,7 +587,7 @@ void Loop::onSend(Stream& s, int res) {
   if (s.aboveHigh_ && s.outboxBytes_ <= kLowWater) {
     s.aboveHigh_ = false;
     s.handler_->onDrained(s);
-  } else if (s.outbox_.empty()) {
+  } else if (s.outbox_.empty() && s.wire_.empty()) {
     s.handler_->onDrained(s);
   }
 }
@@ -486,6 +601,15 @@ void Loop::onConnect(Stream& s, int res) {
   }
   if (res < 0) {
     s.error_ = -res;
+  }
+  if (res == 0 && s.transport_) {
+    // The handler hears onConnected when the handshake is done.
+    s.handshaking_ = true;
+    armRecv(s);
+    if (pump(s).failed) {
+      failTransport(s);
+    }
+    return;
   }
   s.handler_->onConnected(s, res);
   if (res == 0 && !s.closing_) {

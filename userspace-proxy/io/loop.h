@@ -99,6 +99,16 @@ class Loop {
   void onSend(Stream& s, int res);
   void onConnect(Stream& s, int res);
   void finishIfDone(Stream& s);
+  // With a transport: what one round of it did.
+  struct Pumped {
+    bool plain = false;   // the inbox got bytes
+    bool opened = false;  // the handshake finished
+    bool failed = false;
+  };
+  Pumped pump(Stream& s);
+  void seal(Stream& s);
+  void queueWire(Stream& s, std::string&& wire);
+  void failTransport(Stream& s);
   void armWake();
   void deliverClosed();
   void runDeferred();

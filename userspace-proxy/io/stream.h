@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "userspace-proxy/io/ring_queue.h"
 #include "userspace-proxy/io/socket.h"
 #include "userspace-proxy/io/timer.h"
+#include "userspace-proxy/io/transport.h"
 
 namespace weir::proxy::io {
 
@@ -76,6 +78,12 @@ class Stream {
   // Copies up to max bytes from the front of the inbox, across chunks, without consuming them.
   size_t copyOut(char* to, size_t max) const;
 
+  // Puts a transport (TLS) between the socket and the inbox/outbox; right after adopt() or
+  // connect(), before a byte has moved. An upstream stream reports onConnected once the
+  // handshake is done (or failed: -EPROTO); an accepted one that fails hears onEof(-EPROTO).
+  void setTransport(std::unique_ptr<Transport> t) { transport_ = std::move(t); }
+  Transport* transport() const { return transport_.get(); }
+
   int fd() const { return fd_; }
   uint64_t id() const { return id_; }
   uint64_t bytesRead() const { return bytesRead_; }
@@ -116,6 +124,8 @@ class Stream {
   uint64_t bytesRead_ = 0;
   uint64_t bytesWritten_ = 0;
   Clock::time_point openedAt_{};
+  std::unique_ptr<Transport> transport_;
+  RingQueue<Chunk> wire_;  // with a transport: sealed bytes for the socket (the outbox waits)
   sockaddr_in connectTo_{};
   iovec iov_[8]{};
   msghdr msg_{};
@@ -131,6 +141,9 @@ class Stream {
   bool wrShut_ = false;
   bool aboveHigh_ = false;
   bool connecting_ = false;
+  bool handshaking_ = false;  // an upstream stream whose handler hears onConnected at the end
+  bool open_ = false;         // the transport's handshake is done
+  bool notified_ = false;     // close_notify queued
 };
 
 }  // namespace weir::proxy::io

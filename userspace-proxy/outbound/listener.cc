@@ -117,8 +117,10 @@ void Listener::onAccept(int fd) {
   if (origin->cgroupId != 0) {
     ctx.workload = s_.workloads->find(origin->cgroupId);
   }
-  // Until the identity issue lands, every connection between proxies is plaintext.
-  ctx.tls = conn::plaintext("not_provided_by_service_discovery");
+  // The application's own connection to the proxy never leaves the node (sockmap): its series
+  // say so. Series of connections to other nodes' proxies say tls="true" with mTLS (scopeOf).
+  ctx.tls = conn::plaintext(s_.mtls ? "loopback" : "not_provided_by_service_discovery");
+  ctx.mtls = s_.mtls;
   io::Stream* down = s_.loop->adopt(fd, nullptr);
   conn::Meter meter;
   meter.open(conn::acceptedSeries(ctx), s_.loop->now());

@@ -30,6 +30,7 @@ struct Services {
   const kernel::OrigDst* origDst = nullptr;
   workloads::View* workloads = nullptr;
   std::chrono::milliseconds discoveryTimeout{3000};
+  bool mtls = false;  // connections to other nodes' proxies are mTLS
 };
 
 class Listener final : public io::AcceptHandler {

@@ -52,7 +52,7 @@ void Dispatch::start(Env& env, io::Stream& down, conn::Meter meter, conn::Contex
   // protocol does: dial now, so a server that speaks first is heard at once (and the connection
   // serves the first HTTP/1 request otherwise).
   d->dialer_.start(d->route_.picker, transport::Protocol::kUnknown, d->route_.transportAuthority,
-                   env.dial);
+                   env.dial, std::string(conn::identityOf(d->ctx_)));
   if (!d->done_ && d->down_->hasInput()) {
     d->detectNow(false);
   }
@@ -145,7 +145,7 @@ void Dispatch::handOff() {
       fail();
     } else if (!dialer_.active()) {
       dialer_.start(route_.picker, transport::Protocol::kOpaque, route_.transportAuthority,
-                    env_.dial);
+                    env_.dial, std::string(conn::identityOf(ctx_)));
     }
     return;  // onDialed comes back here
   }

@@ -7,12 +7,13 @@
 namespace weir::proxy::upstream {
 
 void Dialer::start(std::shared_ptr<Picker> picker, transport::Protocol protocol,
-                   std::string authority, Options options) {
+                   std::string authority, Options options, std::string sourceIdentity) {
   cancel();
   picker_ = std::move(picker);
   protocol_ = protocol;
   authority_ = std::move(authority);
   options_ = options;
+  source_ = std::move(sourceIdentity);
   left_ = options.attempts;
   attempt();
 }
@@ -24,7 +25,7 @@ void Dialer::attempt() {
     if (!pick) {
       break;
     }
-    auto s = connectTo(loop_, *pick->target, protocol_, authority_, this);
+    auto s = connectTo(loop_, *pick->target, protocol_, authority_, this, options_.mtls, source_);
     if (!s) {
       picker_->abandon(*pick);
       lastErr = -(s.error().code != 0 ? s.error().code : EIO);

@@ -11,6 +11,7 @@
 
 #include "userspace-proxy/io/loop.h"
 #include "userspace-proxy/transport/header.h"
+#include "userspace-proxy/upstream/mtls.h"
 #include "userspace-proxy/upstream/picker.h"
 
 namespace weir::proxy::upstream {
@@ -30,6 +31,7 @@ class Dialer final : public io::StreamHandler, public io::TimerHandler {
   struct Options {
     int attempts = 3;
     std::chrono::milliseconds connectTimeout{1000};  // Linkerd's outboundConnectTimeout
+    const Mtls* mtls = nullptr;                         // the worker's, when it has one
   };
 
   Dialer(io::Loop& loop, Callback& callback) : loop_(loop), callback_(callback) {}
@@ -37,8 +39,9 @@ class Dialer final : public io::StreamHandler, public io::TimerHandler {
   Dialer(const Dialer&) = delete;
   Dialer& operator=(const Dialer&) = delete;
 
+  // `sourceIdentity`: the workload the connection is for (its certificate, with mTLS).
   void start(std::shared_ptr<Picker> picker, transport::Protocol protocol, std::string authority,
-             Options options);
+             Options options, std::string sourceIdentity);
   void cancel();
   bool active() const { return stream_ != nullptr; }
 
@@ -58,6 +61,7 @@ class Dialer final : public io::StreamHandler, public io::TimerHandler {
   std::shared_ptr<Picker> picker_;
   transport::Protocol protocol_ = transport::Protocol::kUnknown;
   std::string authority_;
+  std::string source_;
   Options options_;
   int left_ = 0;
   io::Stream* stream_ = nullptr;

@@ -1,0 +1,17 @@
+#pragma once
+
+// How a worker secures its connections to other nodes' proxies: mTLS with the certificate of
+// the workload the connection is for. Null (or no view): plaintext, as without an identity
+// service.
+
+#include "userspace-proxy/metrics/registry.h"
+#include "userspace-proxy/tls/credentials.h"
+
+namespace weir::proxy::upstream {
+
+struct Mtls {
+  tls::View* view = nullptr;
+  metrics::Registry* registry = nullptr;  // handshake failures
+};
+
+}  // namespace weir::proxy::upstream
