@@ -18,6 +18,8 @@ struct Options {
   std::chrono::seconds certLifetime{86400};
   // Identities are signed only in this trust domain (Linkerd's identityTrustDomain).
   std::string trustDomain = "cluster.local";
+  // How often a call may look whether the anchors or the issuer's files changed.
+  std::chrono::milliseconds reloadCheckEvery{1000};
 
   // Whether any file was given: then the service runs, and every file must be given and valid.
   bool enabled() const {

@@ -4,11 +4,11 @@
 #include <chrono>
 
 #include "common/base/log.h"
+#include "common/base/read_file.h"
 #include "common/identity/names.h"
 #include "common/identity/node_token.h"
 #include "common/identity/pem.h"
 #include "control/identity/authorize.h"
-#include "common/base/read_file.h"
 
 namespace weir::control::identity {
 
@@ -68,6 +68,11 @@ Result<std::string> readFlagFile(const char* flag, const std::string& path) {
   return text;
 }
 
+std::array<FileStamp, 3> caStamps(const Options& options) {
+  return {stampOf(options.trustAnchorsFile), stampOf(options.issuerCertFile),
+          stampOf(options.issuerKeyFile)};
+}
+
 int64_t nowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -94,11 +99,10 @@ std::string_view outcomeLabel(Outcome outcome) {
   return "internal";
 }
 
-Result<std::unique_ptr<IdentityService>> IdentityService::create(
-    const nodesync::Publisher& publisher, const Options& options) {
-  if (options.certLifetime.count() <= 0) {
-    return plainError("--identity-cert-lifetime: must be a positive number of seconds");
-  }
+namespace {
+
+// The issuer from the files `options` names, checked against the trust anchors.
+Result<std::unique_ptr<wid::Ca>> loadCa(const Options& options) {
   auto anchors = readFlagFile("--identity-trust-anchors", options.trustAnchorsFile);
   if (!anchors) {
     return anchors.error();
@@ -110,13 +114,6 @@ Result<std::unique_ptr<IdentityService>> IdentityService::create(
   auto key = readFlagFile("--identity-issuer-key", options.issuerKeyFile);
   if (!key) {
     return key.error();
-  }
-  if (options.nodeTokenKeyFile.empty()) {
-    return missingFlag("--identity-node-token-key");
-  }
-  auto tokenKey = wid::readNodeTokenKey(options.nodeTokenKeyFile);
-  if (!tokenKey) {
-    return plainError("--identity-node-token-key: " + tokenKey.error().str());
   }
   // Each file alone first, so that the error names the one that is malformed.
   if (auto parsed = wid::parseCertsPem(*anchors); !parsed) {
@@ -138,8 +135,32 @@ Result<std::unique_ptr<IdentityService>> IdentityService::create(
                       ", --identity-trust-anchors " + options.trustAnchorsFile +
                       "): " + ca.error().str());
   }
-  return std::make_unique<IdentityService>(publisher, std::move(ca.value()),
-                                           std::move(tokenKey.value()), options);
+  return ca;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IdentityService>> IdentityService::create(
+    const nodesync::Publisher& publisher, const Options& options) {
+  if (options.certLifetime.count() <= 0) {
+    return plainError("--identity-cert-lifetime: must be a positive number of seconds");
+  }
+  auto stamps = caStamps(options);
+  auto ca = loadCa(options);
+  if (!ca) {
+    return ca.error();
+  }
+  if (options.nodeTokenKeyFile.empty()) {
+    return missingFlag("--identity-node-token-key");
+  }
+  auto tokenKey = wid::readNodeTokenKey(options.nodeTokenKeyFile);
+  if (!tokenKey) {
+    return plainError("--identity-node-token-key: " + tokenKey.error().str());
+  }
+  auto service = std::make_unique<IdentityService>(publisher, std::move(ca.value()),
+                                                   std::move(tokenKey.value()), options);
+  service->stamps_ = stamps;
+  return service;
 }
 
 IdentityService::IdentityService(const nodesync::Publisher& publisher, std::unique_ptr<wid::Ca> ca,
@@ -148,6 +169,33 @@ IdentityService::IdentityService(const nodesync::Publisher& publisher, std::uniq
       ca_(std::move(ca)),
       nodeTokenKey_(std::move(nodeTokenKey)),
       options_(std::move(options)) {}
+
+std::shared_ptr<const wid::Ca> IdentityService::ca() {
+  std::lock_guard lock(caMu_);
+  auto now = std::chrono::steady_clock::now();
+  if (now - checked_ < options_.reloadCheckEvery) {
+    return ca_;
+  }
+  checked_ = now;
+  auto stamps = caStamps(options_);
+  if (stamps == stamps_) {
+    return ca_;
+  }
+  stamps_ = stamps;
+  auto next = loadCa(options_);
+  if (!next) {
+    reloads_[1].fetch_add(1, std::memory_order_relaxed);
+    weir::logger("identity")
+        ->error("issuer not reloaded, the current one stays in use: {}", next.error().str());
+    return ca_;
+  }
+  ca_ = std::move(next.value());
+  reloads_[0].fetch_add(1, std::memory_order_relaxed);
+  weir::logger("identity")
+      ->info("issuer reloaded issuer={} anchors={} chain_not_after={}", options_.issuerCertFile,
+             options_.trustAnchorsFile, ca_->chainNotAfterUnix());
+  return ca_;
+}
 
 grpc::Status IdentityService::refuse(Outcome outcome, std::string_view node,
                                      std::string_view identity, const std::string& reason,
@@ -186,7 +234,7 @@ grpc::Status IdentityService::Certify(grpc::ServerContext* context,
   if (auto st = mayCertify(*published.model, *node, identity); !st) {
     return refuse(Outcome::kPermissionDenied, *node, identity, st.error().str(), peer);
   }
-  auto issued = ca_->certify(identity, request->certificate_signing_request(),
+  auto issued = ca()->certify(identity, request->certificate_signing_request(),
                              options_.certLifetime, nowUnix());
   if (!issued) {
     bool caller = issued.error().code == EINVAL;
@@ -205,7 +253,8 @@ grpc::Status IdentityService::Certify(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-void IdentityService::renderMetrics(metrics::TextWriter& w) const {
+void IdentityService::renderMetrics(metrics::TextWriter& w) {
+  std::shared_ptr<const wid::Ca> current = ca();
   w.family("identity_certify_total", "counter",
            "Certify requests of node proxies, by result (refusals are also logged).");
   for (size_t i = 0; i < kOutcomes; ++i) {
@@ -217,7 +266,14 @@ void IdentityService::renderMetrics(metrics::TextWriter& w) const {
            "When the issuer (or the earliest certificate of its chain) expires: no leaf outlives "
            "it.");
   w.sample("identity_issuer_expiration_timestamp_seconds", {},
-           static_cast<double>(ca_->chainNotAfterUnix()));
+           static_cast<double>(current->chainNotAfterUnix()));
+  w.family("identity_issuer_reloads_total", "counter",
+           "Changes of the trust anchors or the issuer's files taken up (ok), or refused with the "
+           "current issuer kept (error).");
+  w.sample("identity_issuer_reloads_total", {{"result", "ok"}},
+           static_cast<double>(reloads(true)));
+  w.sample("identity_issuer_reloads_total", {{"result", "error"}},
+           static_cast<double>(reloads(false)));
 }
 
 }  // namespace weir::control::identity

@@ -2,7 +2,9 @@
 
 // Identity (weir.v1, port 8080): the mesh CA. Certify authenticates the caller as a node (node
 // token), checks that a workload with the requested identity is placed on that node in the
-// published model, and signs the CSR with the issuer (common/identity/ca.h).
+// published model, and signs the CSR with the issuer (common/identity/ca.h). A change of the
+// trust anchors or the issuer's files is taken up at the next call or scrape (checked at most
+// once a second by default); files that do not load are refused, counted, and the current issuer stays.
 //
 //   auto identity = IdentityService::create(publisher, options);  // reads the files
 //   builder.RegisterService(identity->get());
@@ -13,9 +15,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "common/base/file_stamp.h"
 #include "common/identity/ca.h"
 #include "common/metrics/text_writer.h"
 #include "control/identity/options.h"
@@ -53,15 +57,25 @@ class IdentityService final : public v1::Identity::Service {
   uint64_t count(Outcome outcome) const {
     return counts_[static_cast<size_t>(outcome)].load(std::memory_order_relaxed);
   }
-  // identity_certify_total{result} and the issuer chain's expiry.
-  void renderMetrics(metrics::TextWriter& w) const;
+  // Changes of the CA's files taken up (ok) or refused (the current issuer kept).
+  uint64_t reloads(bool ok) const { return reloads_[ok ? 0 : 1].load(std::memory_order_relaxed); }
+  // identity_certify_total{result}, the issuer chain's expiry and the issuer's reloads.
+  void renderMetrics(metrics::TextWriter& w);
 
  private:
   grpc::Status refuse(Outcome outcome, std::string_view node, std::string_view identity,
                       const std::string& reason, const std::string& peer);
 
+  // The issuer in force, reloaded first when its files changed.
+  std::shared_ptr<const ::weir::identity::Ca> ca();
+
+
   const nodesync::Publisher& publisher_;
-  std::unique_ptr<::weir::identity::Ca> ca_;
+  std::mutex caMu_;
+  std::shared_ptr<const ::weir::identity::Ca> ca_;
+  std::array<FileStamp, 3> stamps_{};
+  std::chrono::steady_clock::time_point checked_{};
+  std::array<std::atomic<uint64_t>, 2> reloads_{};  // ok, error
   std::string nodeTokenKey_;
   Options options_;
   std::array<std::atomic<uint64_t>, kOutcomes> counts_{};

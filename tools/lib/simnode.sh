@@ -240,6 +240,29 @@ start_proxy() {
   wait_for "proxy $node ready" 10 in_node "$node" curl -sf -o /dev/null http://127.0.0.1:4191/ready
 }
 
+# mesh_ca DIR NODE...: a mesh CA in DIR (weir identity init: ca.crt, issuer.crt, issuer.key,
+# node-token.key) and a node token DIR/token-NODE for each NODE.
+mesh_ca() {
+  local dir="$1"; shift
+  "$WEIR_CLI" identity init --dir "$dir" --trust-domain cluster.local >/dev/null
+  local n
+  for n in "$@"; do
+    "$WEIR_CLI" identity node-token --key "$dir/node-token.key" --node "$n" --out "$dir/token-$n" >/dev/null
+  done
+}
+
+# ca_control_args DIR: weir-control's flags for the CA in DIR (Identity on 8080).
+ca_control_args() {
+  echo "--identity-listen 0.0.0.0:8080 --identity-trust-anchors $1/ca.crt" \
+    "--identity-issuer-cert $1/issuer.crt --identity-issuer-key $1/issuer.key" \
+    "--identity-node-token-key $1/node-token.key"
+}
+
+# ca_proxy_args DIR NODE CONTROL_IP: weir-proxy's flags to get NODE's certificates from the CA.
+ca_proxy_args() {
+  echo "--identity $3:8080 --identity-trust-anchors $1/ca.crt --identity-token-file $1/token-$2"
+}
+
 # proxy_metric NODE SERIES_REGEX: sums the values of matching series from the node proxy's /metrics.
 proxy_metric() {
   in_node "$1" curl -sf http://127.0.0.1:4191/metrics | \

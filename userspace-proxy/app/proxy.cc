@@ -58,7 +58,8 @@ Status Proxy::startIdentity() {
   }
   tls_ = std::move(store.value());
   certifier_ = std::make_unique<identity::Certifier>(
-      *directory_, *tls_, identity::grpcAuthority(o.identity, o.identityTokenFile));
+      *directory_, *tls_, identity::grpcAuthority(o.identity, o.identityTokenFile),
+      identity::CertifierOptions{.anchorsFile = o.trustAnchors});
   certifier_->start();
   return {};
 }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/base/log.h"
+#include "common/base/read_file.h"
 #include "common/identity/csr.h"
 
 namespace weir::proxy::identity {
@@ -24,7 +25,11 @@ Certifier::Certifier(const workloads::Directory& directory, tls::Store& store,
     : directory_(directory),
       store_(store),
       authority_(std::move(authority)),
-      options_(options) {}
+      options_(std::move(options)) {
+  if (!options_.anchorsFile.empty()) {
+    anchorsStamp_ = stampOf(options_.anchorsFile);  // what the store was created from
+  }
+}
 
 Certifier::~Certifier() { stop(); }
 
@@ -62,6 +67,7 @@ SysClock::time_point Certifier::step(SysClock::time_point now) {
     }
   }
   std::lock_guard lock(mu_);
+  checkAnchors(now);
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (ids.count(it->first) == 0) {
       store_.remove(it->first);
@@ -82,6 +88,30 @@ SysClock::time_point Certifier::step(SysClock::time_point now) {
     next = std::min(next, e.due);
   }
   return next;
+}
+
+void Certifier::checkAnchors(SysClock::time_point now) {
+  if (options_.anchorsFile.empty()) {
+    return;
+  }
+  FileStamp stamp = stampOf(options_.anchorsFile);
+  if (stamp == anchorsStamp_) {
+    return;
+  }
+  anchorsStamp_ = stamp;
+  auto pem = readSmallFile(options_.anchorsFile, "trust anchors");
+  Status set = pem ? store_.setAnchors(*pem) : Status(pem.error());
+  if (!set) {
+    ++anchorReloads_[1];
+    log().error("trust anchors not reloaded, the current ones stay in use: {}", set.error().str());
+    return;
+  }
+  ++anchorReloads_[0];
+  for (auto& [id, e] : entries_) {
+    e.due = now;
+  }
+  log().info("trust anchors reloaded file={} identities={}", options_.anchorsFile,
+             entries_.size());
 }
 
 void Certifier::renew(const std::string& id, Entry& e, SysClock::time_point now) {
@@ -163,6 +193,13 @@ void Certifier::render(weir::metrics::TextWriter& w) const {
     w.sample("weir_proxy_identity_certify_failures_total", {{"identity", id}},
              static_cast<double>(e.failed));
   }
+  w.family("weir_proxy_identity_anchor_reloads_total", "counter",
+           "Changes of the trust anchors' file taken up (ok) or refused, the current anchors kept "
+           "(error).");
+  w.sample("weir_proxy_identity_anchor_reloads_total", {{"result", "ok"}},
+           static_cast<double>(anchorReloads_[0]));
+  w.sample("weir_proxy_identity_anchor_reloads_total", {{"result", "error"}},
+           static_cast<double>(anchorReloads_[1]));
 }
 
 }  // namespace weir::proxy::identity

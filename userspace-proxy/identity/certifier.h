@@ -3,7 +3,10 @@
 // Keeps a certificate for every identity of the node's workloads: one private key per identity,
 // made in memory and never written anywhere; a CSR to the CA; renewal at 70 % of the lifetime
 // with jitter; a failed renewal retried with backoff while the current certificate stays in
-// use until it expires. Certificates go to the TLS store the workers read.
+// use until it expires. Certificates go to the TLS store the workers read. When the trust
+// anchors' file changes (a rotation adds a new anchor, later drops the old one), the new bundle
+// goes to the store and every identity is certified again at once, so that its contexts verify
+// peers against the new bundle; a bundle that does not parse is refused and counted.
 
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "common/base/file_stamp.h"
 #include "common/identity/pem.h"
 #include "common/metrics/text_writer.h"
 #include "userspace-proxy/identity/authority.h"
@@ -28,6 +32,7 @@ struct CertifierOptions {
   double renewAt = 0.7;  // of the lifetime
   double jitter = 0.05;  // +- of the lifetime
   std::chrono::seconds maxBackoff{30};
+  std::string anchorsFile;  // watched when set
 };
 
 class Certifier {
@@ -60,6 +65,8 @@ class Certifier {
     uint64_t failed = 0;
   };
   void renew(const std::string& id, Entry& e, SysClock::time_point now);
+  // Takes up a changed anchors file; every entry is due then.
+  void checkAnchors(SysClock::time_point now);
 
   const workloads::Directory& directory_;
   tls::Store& store_;
@@ -69,6 +76,8 @@ class Certifier {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Entry> entries_;
+  FileStamp anchorsStamp_;
+  uint64_t anchorReloads_[2] = {0, 0};  // ok, error
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -44,9 +44,7 @@ Status present(SSL_CTX* ctx, X509* leaf, EVP_PKEY* key, STACK_OF(X509) * chain) 
   return {};
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> Store::create(std::string_view anchorsPem) {
+Result<std::shared_ptr<X509_STORE>> parseAnchors(std::string_view anchorsPem) {
   auto certs = identity::parseCertsPem(anchorsPem);
   if (!certs) {
     return certs.error();
@@ -57,11 +55,32 @@ Result<std::unique_ptr<Store>> Store::create(std::string_view anchorsPem) {
       return plainError(sslError("trust anchor"));
     }
   }
+  return store;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::create(std::string_view anchorsPem) {
+  auto anchors = parseAnchors(anchorsPem);
+  if (!anchors) {
+    return anchors.error();
+  }
   std::unique_ptr<Store> s(new Store());
   auto snap = std::make_shared<Snapshot>();
-  snap->anchors = std::move(store);
+  snap->anchors = std::move(anchors.value());
   s->publish(std::move(snap));
   return s;
+}
+
+Status Store::setAnchors(std::string_view anchorsPem) {
+  auto anchors = parseAnchors(anchorsPem);
+  if (!anchors) {
+    return anchors.error();
+  }
+  auto next = std::make_shared<Snapshot>(*snapshot());
+  next->anchors = std::move(anchors.value());
+  publish(std::move(next));
+  return {};
 }
 
 Result<std::shared_ptr<const Credential>> Store::build(

@@ -41,6 +41,9 @@ class Store {
  public:
   // `anchorsPem`: the trust anchors (a bundle of one or more certificates).
   static Result<std::unique_ptr<Store>> create(std::string_view anchorsPem);
+  // New trust anchors for credentials built from now on; the ones in use keep theirs until
+  // they are replaced. An error (and nothing changed) when the bundle does not parse.
+  Status setAnchors(std::string_view anchorsPem);
 
   // Builds contexts for a leaf (DER), the intermediates up to an anchor (DER, the leaf's issuer
   // first) and the key that belongs to the leaf. An error when they do not match or the chain

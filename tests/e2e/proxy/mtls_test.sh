@@ -4,8 +4,9 @@
 # workload on node a to workloads on node b cross the veth as TLS — a capture there holds none of
 # the test's payload, while the same request straight to the pod does. Node b's proxy records the
 # client's identity, node a's the server's. A server on node b's proxy port presenting another
-# identity, a certificate from another trust anchor, or no TLS at all is refused and counted, and
-# gets none of the payload; a node asking for another node's workload identity is refused.
+# identity, an expired certificate, a certificate from another trust anchor, or no TLS at all is
+# refused and counted, and gets none of the payload; a node asking for another node's workload
+# identity is refused.
 set -euo pipefail
 source "$(dirname "$0")/../../../tools/lib/simnode.sh"
 require_root
@@ -43,17 +44,13 @@ mkdir -p "$CONFIG" "$E2E_TMP/www"
 } >"$CONFIG/mesh.yaml"
 head -c 1024 /dev/urandom >"$E2E_TMP/www/1k"
 
-"$WEIR_CLI" identity init --dir "$ID" --trust-domain cluster.local >/dev/null
-for n in a b; do
-  "$WEIR_CLI" identity node-token --key "$ID/node-token.key" --node "$n" --out "$ID/token-$n"
-done
+mesh_ca "$ID" a b
 expect "the issuer key and node credentials are readable by root only" \
   test "$(stat -c %a "$ID/issuer.key" "$ID/token-a" | sort -u)" = "600"
 
+# shellcheck disable=SC2046
 start_bg a control "$CONTROL" --config-dir "$CONFIG" --listen 0.0.0.0:8086 --admin 127.0.0.1:9990 \
-  --identity-listen 0.0.0.0:8080 --identity-trust-anchors "$ID/ca.crt" \
-  --identity-issuer-cert "$ID/issuer.crt" --identity-issuer-key "$ID/issuer.key" \
-  --identity-node-token-key "$ID/node-token.key"
+  $(ca_control_args "$ID")
 wait_for "weir-control" 10 in_node a curl -sf -o /dev/null http://127.0.0.1:9990/ready
 # shellcheck disable=SC2046
 start_agent_control a 127.0.0.1:8086 $(proxy_agent_args a) --proxy-inbound 10.0.0.1:4143
@@ -65,13 +62,10 @@ start_in b grpc grpc node "$GRPC_DIR/server.js" 10.244.2.30:9000
 start_in b db db "$ECHO_APP" serve 10.244.2.40:5432
 wait_for "web" 10 in_node b curl -sf -o /dev/null http://10.244.2.10:8080/size/1
 wait_for "grpc" 10 grep -q listening "$E2E_TMP/grpc.log"
-identity_args() { # identity_args NODE
-  echo "--identity 10.0.0.1:8080 --identity-trust-anchors $ID/ca.crt --identity-token-file $ID/token-$1"
-}
 # shellcheck disable=SC2046
-start_proxy a --destination 127.0.0.1:8086 --workers 2 $(identity_args a)
+start_proxy a --destination 127.0.0.1:8086 --workers 2 $(ca_proxy_args "$ID" a 10.0.0.1)
 # shellcheck disable=SC2046
-start_proxy b --destination 10.0.0.1:8086 --workers 2 $(identity_args b)
+start_proxy b --destination 10.0.0.1:8086 --workers 2 $(ca_proxy_args "$ID" b 10.0.0.1)
 PROXY_B=$LAST_PID
 expect "node a's proxy holds a certificate for its workload" \
   test "$(proxy_metric a "identity_cert_refresh_count\\{identity=\"$(id_of client)\"")" -ge 1
@@ -140,6 +134,16 @@ mint() { # mint NAME IDENTITY CA_CERT CA_KEY: a leaf for IDENTITY signed by CA
     -extfile "$E2E_TMP/$1.ext" -out "$E2E_TMP/$1.crt" 2>/dev/null
 }
 mint wrong "$(id_of other)" "$ID/issuer.crt" "$ID/issuer.key"
+# The right identity from the right issuer, expired a year ago (openssl ca sets the dates).
+mkdir -p "$E2E_TMP/expired-ca" && touch "$E2E_TMP/expired-ca/index.txt" && echo 01 >"$E2E_TMP/expired-ca/serial"
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\nnew_certs_dir=%s\nserial=%s/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' \
+  "$E2E_TMP/expired-ca" "$E2E_TMP/expired-ca" "$E2E_TMP/expired-ca" >"$E2E_TMP/expired-ca/ca.cnf"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$(id_of web)" \
+  -keyout "$E2E_TMP/expired.key" -out "$E2E_TMP/expired.csr" 2>/dev/null
+printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$(id_of web)" >"$E2E_TMP/expired.ext"
+openssl ca -batch -notext -config "$E2E_TMP/expired-ca/ca.cnf" -cert "$ID/issuer.crt" -keyfile "$ID/issuer.key" \
+  -in "$E2E_TMP/expired.csr" -out "$E2E_TMP/expired.crt" -extfile "$E2E_TMP/expired.ext" \
+  -startdate "$(date -u -d '-400 days' +%Y%m%d000000Z)" -enddate "$(date -u -d '-365 days' +%Y%m%d000000Z)" 2>/dev/null
 "$WEIR_CLI" identity init --dir "$E2E_TMP/foreign" --trust-domain cluster.local >/dev/null
 mint foreign "$(id_of web)" "$E2E_TMP/foreign/issuer.crt" "$E2E_TMP/foreign/issuer.key"
 
@@ -161,6 +165,7 @@ impostor() { # impostor NAME REASON [s_server args...]
   expect "$name: the impostor received none of the payload" test "$(grep -c -a "$SECRET" "$E2E_TMP/impostor-$name.log" || true)" -eq 0
 }
 impostor wrong-identity identity_mismatch -cert "$E2E_TMP/wrong.crt" -key "$E2E_TMP/wrong.key" -cert_chain "$ID/issuer.crt"
+impostor expired certificate_expired -cert "$E2E_TMP/expired.crt" -key "$E2E_TMP/expired.key" -cert_chain "$ID/issuer.crt"
 impostor other-anchor untrusted -cert "$E2E_TMP/foreign.crt" -key "$E2E_TMP/foreign.key" -cert_chain "$E2E_TMP/foreign/issuer.crt"
 # No TLS at all: a plain TCP server that prints what it gets.
 before=$(proxy_metric a 'weir_proxy_tls_handshake_failures_total\{direction="outbound",reason="handshake"')

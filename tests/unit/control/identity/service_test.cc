@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 
 #include "common/identity/cert_info.h"
 #include "common/identity/csr.h"
 #include "common/identity/generate.h"
 #include "common/identity/node_token.h"
+#include "common/identity/pem.h"
 #include "tests/unit/control/destination/server.h"
 #include "tests/unit/control/destination/test_util.h"
 
@@ -189,6 +191,11 @@ class CreateTest : public ::testing::Test {
   void write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ + "/" + name) << text;
   }
+  // As an operator (or a Secret volume) replaces a file: a new file renamed over the old one.
+  void replace(const std::string& name, const std::string& text) {
+    write(name + ".next", text);
+    ASSERT_EQ(::rename((dir_ + "/" + name + ".next").c_str(), (dir_ + "/" + name).c_str()), 0);
+  }
 
   std::string dir_;
   Options options_;
@@ -199,6 +206,66 @@ TEST_F(CreateTest, LoadsTheFiles) {
   EXPECT_TRUE(options_.enabled());
   auto service = IdentityService::create(publisher_, options_);
   EXPECT_TRUE(service.ok()) << service.error().str();
+}
+
+// The leaf's issuer, as Certify returned it.
+std::string issuerOfLeaf(IdentityService& service) {
+  InProcessServer server(&service);
+  auto stub = v1::Identity::NewStub(server.channel());
+  auto key = wid::generateKey();
+  v1::CertifyRequest request;
+  request.set_identity(kWeb);
+  request.set_token(wid::issueNodeToken(kKey, "node-a"));
+  request.set_certificate_signing_request(wid::makeCsr(key.get(), kWeb).value());
+  v1::CertifyResponse response;
+  grpc::ClientContext context;
+  testing::setDeadline(context);
+  grpc::Status status = stub->Certify(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response.intermediate_certificates_size() == 1 ? response.intermediate_certificates(0)
+                                                        : "";
+}
+
+// Trust-anchor rotation as the README tells it: a bundle of the old and the new anchor, then an
+// issuer of the new anchor. A half-written change (a certificate without its key) and a broken
+// file are refused and counted; the issuer in force stays.
+TEST_F(CreateTest, TakesUpANewIssuerAndRefusesABadOne) {
+  options_.reloadCheckEvery = std::chrono::milliseconds(0);
+  auto created = IdentityService::create(publisher_, options_);
+  ASSERT_TRUE(created.ok()) << created.error().str();
+  IdentityService& service = **created;
+  publisher_.publish(*loadModel(model()));
+  auto pemToDer = [](const std::string& pem) {
+    auto certs = wid::parseCertsPem(pem);
+    return certs.ok() ? wid::certToDer(certs->front().get()) : "";
+  };
+  std::ifstream oldIssuerFile(dir_ + "/issuer.crt");
+  const std::string oldIssuer((std::istreambuf_iterator<char>(oldIssuerFile)), {});
+  std::ifstream oldAnchorFile(dir_ + "/ca.crt");
+  const std::string oldAnchor((std::istreambuf_iterator<char>(oldAnchorFile)), {});
+  EXPECT_EQ(issuerOfLeaf(service), pemToDer(oldIssuer));
+
+  auto next = wid::generateAnchorAndIssuer("cluster.local", std::chrono::hours(24),
+                                           std::chrono::hours(24));
+  ASSERT_TRUE(next.ok());
+  replace("ca.crt", oldAnchor + next->anchorPem);
+  EXPECT_EQ(issuerOfLeaf(service), pemToDer(oldIssuer));
+  EXPECT_EQ(service.reloads(true), 1U);
+
+  replace("issuer.crt", next->issuerCertPem);  // its key not yet
+  EXPECT_EQ(issuerOfLeaf(service), pemToDer(oldIssuer));
+  EXPECT_EQ(service.reloads(false), 1U);
+  replace("issuer.key", next->issuerKeyPem);
+  EXPECT_EQ(issuerOfLeaf(service), pemToDer(next->issuerCertPem));
+  EXPECT_EQ(service.reloads(true), 2U);
+
+  replace("issuer.crt", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+  EXPECT_EQ(issuerOfLeaf(service), pemToDer(next->issuerCertPem));
+  EXPECT_EQ(service.reloads(false), 2U);
+  replace("ca.crt", oldAnchor);  // the new issuer does not chain to the old anchor alone
+  replace("issuer.crt", next->issuerCertPem);
+  EXPECT_EQ(issuerOfLeaf(service), pemToDer(next->issuerCertPem));
+  EXPECT_EQ(service.reloads(false), 3U);
 }
 
 TEST_F(CreateTest, ErrorsNameTheFlagAndFile) {
