@@ -76,6 +76,7 @@ for tool in nginx haproxy nghttpx wrk h2load python3; do
 done
 
 source "$REPO/tools/lib/simnode.sh"
+source "$REPO/tools/bench.d/common.sh"
 PEERS="$REPO/tests/apps/peers"
 die() { log "bench: $*"; exit 1; }
 
@@ -109,25 +110,7 @@ YAML
 # web-h2 selects the same nginx (its h2c port).
 sed -i 's/selector: {app: web-h2}/selector: {app: web}/' "$CONFIG/mesh.yaml"
 
-BODY=$(head -c 1024 /dev/zero | tr '\0' x)
-cat >"$E2E_TMP/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $E2E_TMP/nginx.pid;
-error_log stderr error;
-worker_rlimit_nofile 20000;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path $E2E_TMP/nginx-body;
-  keepalive_requests 1000000000;
-  keepalive_timeout 300s;
-  http2_max_requests 1000000000;
-  http2_max_concurrent_streams 1024;
-  server { listen 10.244.1.10:8080 backlog=4096; location / { return 200 "$BODY"; } }
-  server { listen 10.244.1.10:8081 http2 backlog=4096; location / { return 200 "$BODY"; } }
-}
-NGINX
+nginx_conf "$E2E_TMP/nginx.conf" 10.244.1.10
 cat >"$E2E_TMP/haproxy.cfg" <<'CFG'
 global
   nbthread 1
@@ -199,8 +182,6 @@ cpu_ticks() {
 }
 HZ=$(getconf CLK_TCK)
 
-declare -A SAMPLES=()
-add() { SAMPLES[$1]+="${SAMPLES[$1]:+ }$2"; }
 
 run_h1() { # run_h1 TARGET
   local t="$1" pid out c0 c1
@@ -228,11 +209,6 @@ run_h1() { # run_h1 TARGET
   add "h1.$t.cores" "$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%.4f", t / hz / s }')"
 }
 
-# wrk prints 1.23ms, 456.00us, 1.02s: milliseconds.
-to_ms() {
-  awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-         else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f\n", v }'
-}
 
 run_h2() { # run_h2 TARGET
   local t="$1" pid out c0 c1 logf="$E2E_TMP/h2load-$1.log"
@@ -317,10 +293,6 @@ if ((RSS)); then
 fi
 
 # --- the report --------------------------------------------------------------------------------
-median() { tr ' ' '\n' <<<"$1" | sort -g | awk '{ v[NR] = $1 } END {
-  if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-m() { median "${SAMPLES[$1]}"; }
-calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
 protocol_json() { # protocol_json h1|h2
   local p="$1" t first=1
