@@ -9,6 +9,7 @@
 #include "userspace-proxy/io/loop.h"
 #include "userspace-proxy/outbound/listener.h"
 #include "userspace-proxy/serve/dispatch.h"
+#include "userspace-proxy/tunnel/pool.h"
 
 namespace weir::proxy::app {
 
@@ -75,6 +76,7 @@ void Worker::run(std::promise<Status>& started) {
     std::optional<tls::View> tlsView;
     tls::CtxPtr tlsFront;
     upstream::Mtls mtls{.registry = &registry_};
+    tunnel::Pool tunnels(*loop, &registry_);
     if (shared_.tls != nullptr) {
       tlsView.emplace(*shared_.tls);
       auto front = tls::serverFront(*tlsView);
@@ -84,6 +86,7 @@ void Worker::run(std::promise<Status>& started) {
       }
       tlsFront = std::move(front.value());
       mtls.view = &*tlsView;
+      mtls.tunnels = &tunnels;
       for (const char* direction : {"outbound", "inbound"}) {
         for (const char* reason : {"untrusted", "identity_mismatch", "certificate_expired"}) {
           registry_.counter(tls::kHandshakeFailures, {{"direction", direction}, {"reason", reason}});

@@ -443,6 +443,9 @@ ssize_t Conn::readBodyCb(nghttp2_session* s, int32_t id, uint8_t* buf, size_t le
     if (pipe.from != nullptr) {
       pipe.from->consume(pipe.fromStream, n);  // the sender may send this much more
     }
+    if (pipe.source != nullptr) {
+      pipe.source->onTaken(n);
+    }
   }
   if (pipe.size() == 0 && pipe.ended) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;

@@ -33,6 +33,14 @@ std::string_view find(const Headers& h, std::string_view name);
 
 class Conn;
 
+// A producer of a pipe's bytes that is not another HTTP/2 stream (a tunnel's virtual stream):
+// told how many bytes nghttp2 took, from inside the connection's write (it may only note it).
+class PipeSource {
+ public:
+  virtual ~PipeSource() = default;
+  virtual void onTaken(size_t n) = 0;
+};
+
 // The body bytes going out on one stream, and where they came from: taking bytes from here
 // acknowledges them on the connection and stream that received them.
 struct Pipe {
@@ -44,6 +52,7 @@ struct Pipe {
   Conn* from = nullptr;      // the connection the bytes arrived on (null: none to acknowledge)
   int32_t fromStream = 0;
   uint64_t taken = 0;        // bytes handed to nghttp2 so far
+  PipeSource* source = nullptr;  // told of takes (null: none)
 
   size_t size() const { return buf.size() - off; }
   void append(const uint8_t* data, size_t n) { buf.append(reinterpret_cast<const char*>(data), n); }

@@ -1,10 +1,12 @@
 #include "userspace-proxy/inbound/listener.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
 #include "common/base/log.h"
 #include "userspace-proxy/transport/header.h"
+#include "userspace-proxy/tunnel/mux.h"
 
 namespace weir::proxy::inbound {
 
@@ -52,6 +54,17 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
   void tryHeader() {
     std::array<char, transport::kMagic.size() + 4 + transport::kMaxMessageBytes> buf;
     size_t n = down_->copyOut(buf.data(), buf.size());
+    // Another node's proxy over mTLS opens a tunnel connection (HTTP/2, CONNECT streams); each
+    // tunnel then starts with its own transport header and is read as a connection of its own.
+    if (down_->transport() != nullptr && !down_->isVirtual()) {
+      std::string_view head(buf.data(), std::min(n, tunnel::kPreface.size()));
+      if (tunnel::kPreface.starts_with(head)) {
+        if (head.size() == tunnel::kPreface.size()) {
+          startTunnels();
+        }
+        return;
+      }
+    }
     transport::Decoded d = transport::decode({buf.data(), n});
     if (d.state == transport::Decoded::State::kNeedMore) {
       return;
@@ -86,6 +99,17 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
     conn::Meter meter;
     meter.open(conn::acceptedSeries(ctx_), accepted_);
     serve::Dispatch::start(*l_.s_.serve, *down, meter, std::move(ctx_), std::move(route));
+    l_.s_.loop->arm(timer_, io::Clock::duration::zero());  // frees this
+  }
+
+  void startTunnels() {
+    io::Stream* carrier = down_;
+    down_ = nullptr;
+    l_.s_.loop->timers().cancel(timer_);
+    Listener& l = l_;
+    tunnel::Mux::server(*l_.s_.loop, *carrier, l_.s_.registry, [&l](io::Stream& vs, std::string_view) {
+      new Reading(l, vs);
+    });
     l_.s_.loop->arm(timer_, io::Clock::duration::zero());  // frees this
   }
 

@@ -133,6 +133,12 @@ Result<Stream*> Loop::connect(const Address& to, StreamHandler* handler) {
 
 void Loop::armRecv(Stream& s) {
   s.wantRead_ = true;
+  if (s.virtual_) {
+    if (s.channel_ != nullptr && !s.closing_) {
+      s.channel_->readingChanged(s, true);
+    }
+    return;
+  }
   if (s.recvArmed_ || s.eof_ || s.closing_ || s.connecting_) {
     return;
   }
@@ -147,6 +153,12 @@ void Loop::armRecv(Stream& s) {
 
 void Loop::cancelRecv(Stream& s) {
   s.wantRead_ = false;
+  if (s.virtual_) {
+    if (s.channel_ != nullptr && !s.closing_) {
+      s.channel_->readingChanged(s, false);
+    }
+    return;
+  }
   if (!s.recvArmed_) {
     return;
   }
@@ -158,6 +170,14 @@ void Loop::cancelRecv(Stream& s) {
 
 void Loop::flushSend(Stream& s) {
   if (s.sending_ || s.connecting_ || s.closing_) {
+    return;
+  }
+  if (s.virtual_) {
+    if (s.channel_ != nullptr && (!s.outbox_.empty() || (s.shutdownWr_ && !s.ended_))) {
+      s.channel_->outboxReady(s);
+    } else if (s.outbox_.empty() && s.closeWhenDrained_) {
+      closeStream(s);
+    }
     return;
   }
   if (s.transport_) {
@@ -199,8 +219,7 @@ void Loop::queueWire(Stream& s, std::string&& wire) {
     return;
   }
   Stream::Chunk c;
-  c.len = static_cast<uint32_t>(wire.size());
-  c.owned = std::move(wire);
+  c.own(std::move(wire));
   s.outboxBytes_ += c.len;
   s.wire_.push_back(std::move(c));
 }
@@ -237,8 +256,7 @@ Loop::Pumped Loop::pump(Stream& s) {
     out.plain = true;
     s.inboxBytes_ += plain.size();
     Stream::Chunk c;
-    c.len = static_cast<uint32_t>(plain.size());
-    c.owned = std::move(plain);
+    c.own(std::move(plain));
     s.inbox_.push_back(std::move(c));
   } else {
     giveString(std::move(plain));
@@ -260,6 +278,15 @@ void Loop::closeStream(Stream& s) {
   }
   s.closing_ = true;
   s.wantRead_ = false;
+  if (s.virtual_) {
+    if (s.channel_ != nullptr) {
+      Channel* ch = s.channel_;
+      s.channel_ = nullptr;
+      ch->closed(s);
+    }
+    finishIfDone(s);
+    return;
+  }
   if (s.recvArmed_ || s.connecting_) {
     ++s.inflight_;
     io_uring_sqe* sqe = ring_->sqe();
@@ -272,10 +299,14 @@ void Loop::closeStream(Stream& s) {
 }
 
 void Loop::finishIfDone(Stream& s) {
-  if (!s.closing_ || s.inflight_ != 0 || s.fd_ < 0) {
+  if (!s.closing_ || s.inflight_ != 0 || (s.fd_ < 0 && !s.virtual_)) {
     return;
   }
-  ::close(s.fd_);
+  if (s.virtual_) {
+    s.virtual_ = false;  // finished: it is not finished twice
+  } else {
+    ::close(s.fd_);
+  }
   s.fd_ = -1;
   for (auto* box : {&s.inbox_, &s.outbox_, &s.wire_}) {
     while (!box->empty()) {
@@ -296,6 +327,107 @@ void Loop::finishIfDone(Stream& s) {
   closed_.push_back(&s);
 }
 
+Stream* Loop::openVirtual(Channel& channel, StreamHandler* handler) {
+  Stream* s = newStream(-1, handler);
+  s->virtual_ = true;
+  s->channel_ = &channel;
+  return s;
+}
+
+void Loop::virtualConnected(Stream& s, int err) {
+  if (s.closing_) {
+    return;
+  }
+  if (err != 0) {
+    s.error_ = -err;
+    s.eof_ = true;
+    s.channel_ = nullptr;
+  }
+  s.handler_->onConnected(s, err);
+  if (err == 0 && !s.closing_) {
+    flushSend(s);
+  }
+}
+
+void Loop::virtualReceived(Stream& s, const char* data, size_t n) {
+  if (s.closing_ || n == 0) {
+    return;
+  }
+  std::string owned = takeString();
+  owned.assign(data, n);
+  Stream::Chunk c;
+  c.own(std::move(owned));
+  s.inbox_.push_back(std::move(c));
+  s.inboxBytes_ += n;
+  s.bytesRead_ += n;
+  s.handler_->onReadable(s);
+}
+
+void Loop::virtualEof(Stream& s, int err) {
+  if (s.closing_ || s.eof_) {
+    return;
+  }
+  s.eof_ = true;
+  if (err < 0) {
+    s.error_ = -err;
+  }
+  s.handler_->onEof(s, err);
+}
+
+size_t Loop::virtualTake(Stream& s, char* to, size_t max, bool* end) {
+  size_t done = 0;
+  while (done < max && !s.outbox_.empty()) {
+    Stream::Chunk& c = s.outbox_.front();
+    size_t take = std::min<size_t>(c.len, max - done);
+    std::memcpy(to + done, c.ptr(), take);
+    done += take;
+    if (take < c.len) {
+      c.advance(take);
+      break;
+    }
+    if (c.buffer < 0) {
+      giveString(std::move(c.owned));
+    }
+    releaseChunk(c.buffer);
+    s.outbox_.pop_front();
+  }
+  s.outboxBytes_ -= done;
+  s.bytesWritten_ += done;
+  *end = s.outbox_.empty() && s.shutdownWr_ && !s.ended_;
+  if (*end) {
+    s.ended_ = true;
+  }
+  return done;
+}
+
+void Loop::virtualAfterTake(Stream& s) {
+  if (s.closing_) {
+    return;
+  }
+  if (s.outbox_.empty() && s.closeWhenDrained_) {
+    closeStream(s);
+    return;
+  }
+  if (s.aboveHigh_ && s.outboxBytes_ <= kLowWater) {
+    s.aboveHigh_ = false;
+    s.handler_->onDrained(s);
+  } else if (s.outbox_.empty()) {
+    s.handler_->onDrained(s);
+  }
+}
+
+void Loop::virtualDetach(Stream& s, int err) {
+  s.channel_ = nullptr;
+  if (s.closing_) {
+    return;
+  }
+  if (!s.eof_) {
+    s.eof_ = true;
+    s.error_ = -err;
+    s.handler_->onEof(s, err);
+  }
+}
+
 void Loop::defer(Deferred& d) {
   if (!d.queued_) {
     d.queued_ = true;
@@ -308,18 +440,21 @@ void Loop::cancelDeferred(Deferred& d) {
     d.queued_ = false;
     std::erase(deferred_, &d);
   }
+  std::replace(running_.begin(), running_.end(), &d, static_cast<Deferred*>(nullptr));
 }
 
 void Loop::runDeferred() {
-  // Deferred work may defer more: that waits for the next round.
-  std::vector<Deferred*> batch;
-  batch.swap(deferred_);
-  for (Deferred* d : batch) {
-    if (d->queued_) {
+  // Deferred work may defer more: that waits for the next round. One may delete another that
+  // is still in the batch (cancelDeferred clears its slot).
+  running_.swap(deferred_);
+  for (size_t i = 0; i < running_.size(); ++i) {
+    Deferred* d = running_[i];
+    if (d != nullptr && d->queued_) {
       d->queued_ = false;
       d->onDeferred();
     }
   }
+  running_.clear();
 }
 
 void Loop::deliverClosed() {

@@ -61,6 +61,21 @@ class Loop {
   // A stream connecting to `to`; onConnected reports the outcome, then it reads.
   Result<Stream*> connect(const Address& to, StreamHandler* handler);
 
+  // A virtual stream on `channel` (channel.h), reading at once. It hears onConnected when the
+  // channel says so (virtualConnected).
+  Stream* openVirtual(Channel& channel, StreamHandler* handler);
+  // What a channel tells its virtual streams.
+  void virtualConnected(Stream& s, int err);
+  void virtualReceived(Stream& s, const char* data, size_t n);
+  void virtualEof(Stream& s, int err);
+  // Moves up to `max` bytes of the outbox to `to`; `*end` says whether the half-close is due
+  // (the outbox is empty and the owner shut its write side).
+  size_t virtualTake(Stream& s, char* to, size_t max, bool* end);
+  // After takes: tells a drained owner, closes what was to close once drained.
+  void virtualAfterTake(Stream& s);
+  // The channel went away: the stream ends with err (or fails to connect with it).
+  void virtualDetach(Stream& s, int err);
+
   // Runs one round: submits, waits up to `waitMs` for completions, dispatches them.
   void runOnce(unsigned waitMs);
   // Runs d.onDeferred() once at the end of this round (again if it defers itself from there, in
@@ -125,6 +140,7 @@ class Loop {
   std::vector<Stream*> starved_;  // receives that ended for want of buffers
   std::vector<Stream*> closed_;   // finished streams whose handlers hear onClosed next
   std::vector<Deferred*> deferred_;
+  std::vector<Deferred*> running_;  // the batch runDeferred is working through
   std::vector<std::string> strings_;
   TimerQueue timers_;
   std::function<void()> onWake_;

@@ -73,8 +73,7 @@ void Stream::sendCopyQuiet(std::string_view bytes) {
   std::string owned = loop_->takeString();
   owned.assign(bytes);
   Chunk c;
-  c.len = static_cast<uint32_t>(owned.size());
-  c.owned = std::move(owned);
+  c.own(std::move(owned));
   outbox_.push_back(std::move(c));
   outboxBytes_ += bytes.size();
 }
@@ -95,8 +94,7 @@ void Stream::sendOwned(std::string&& bytes) {
     return;
   }
   Chunk c;
-  c.len = static_cast<uint32_t>(bytes.size());
-  c.owned = std::move(bytes);
+  c.own(std::move(bytes));
   outboxBytes_ += c.len;
   outbox_.push_back(std::move(c));
   if (outboxBytes_ > kHighWater) {

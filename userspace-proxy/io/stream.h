@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "userspace-proxy/io/channel.h"
 #include "userspace-proxy/io/ring_queue.h"
 #include "userspace-proxy/io/socket.h"
 #include "userspace-proxy/io/timer.h"
@@ -82,7 +83,12 @@ class Stream {
   // connect(), before a byte has moved. An upstream stream reports onConnected once the
   // handshake is done (or failed: -EPROTO); an accepted one that fails hears onEof(-EPROTO).
   void setTransport(std::unique_ptr<Transport> t) { transport_ = std::move(t); }
-  Transport* transport() const { return transport_.get(); }
+  // Its TLS, or for a virtual stream the TLS of the connection carrying it.
+  Transport* transport() const {
+    return transport_ ? transport_.get() : channel_ != nullptr ? channel_->carrier() : nullptr;
+  }
+  // Carried inside another connection (channel.h) rather than on a socket of its own.
+  bool isVirtual() const { return virtual_; }
 
   int fd() const { return fd_; }
   uint64_t id() const { return id_; }
@@ -103,6 +109,17 @@ class Stream {
     uint32_t offset = 0;  // owned bytes: how many were already taken from the front
     std::string owned;    // moves with the chunk, so its bytes are found through ptr()
     const char* ptr() const { return buffer >= 0 ? data : owned.data() + offset; }
+    // Takes `bytes` as the chunk's own. Short strings go to the heap first: a chunk moves when
+    // its queue grows, possibly while the kernel still reads it for a send in flight, and only
+    // a heap string's bytes stay where they are when the string moves (a short one's live
+    // inside it, and the moved-from string is overwritten).
+    void own(std::string&& bytes) {
+      if (bytes.capacity() < 32) {
+        bytes.reserve(32);
+      }
+      len = static_cast<uint32_t>(bytes.size());
+      owned = std::move(bytes);
+    }
     void advance(size_t n) {
       if (buffer >= 0) {
         data += n;
@@ -125,6 +142,7 @@ class Stream {
   uint64_t bytesWritten_ = 0;
   Clock::time_point openedAt_{};
   std::unique_ptr<Transport> transport_;
+  Channel* channel_ = nullptr;  // a virtual stream's carrier; null once it went away
   RingQueue<Chunk> wire_;  // with a transport: sealed bytes for the socket (the outbox waits)
   sockaddr_in connectTo_{};
   iovec iov_[8]{};
@@ -144,6 +162,8 @@ class Stream {
   bool handshaking_ = false;  // an upstream stream whose handler hears onConnected at the end
   bool open_ = false;         // the transport's handshake is done
   bool notified_ = false;     // close_notify queued
+  bool virtual_ = false;
+  bool ended_ = false;        // a virtual stream's half-close went to its channel
 };
 
 }  // namespace weir::proxy::io

@@ -32,13 +32,16 @@ Result<io::Stream*> connectTo(io::Loop& loop, const Target& target, transport::P
                     "no certificate for " + std::string(sourceIdentity) + " yet");
     }
     ctx = c->client.get();
+    if (mtls->tunnels == nullptr) {
+      return osError(EINVAL, "mTLS without a tunnel pool");
+    }
   }
-  auto s = loop.connect(target.connectTo, handler);
+  Result<io::Stream*> s = secure ? mtls->tunnels->open(target.connectTo, ctx, sourceIdentity,
+                                                      target.identity, target.endpoint.str(),
+                                                      handler)
+                                 : loop.connect(target.connectTo, handler);
   if (!s) {
     return s.error();
-  }
-  if (secure) {
-    s.value()->setTransport(tls::Session::client(ctx, target.identity, mtls->registry));
   }
   if (target.viaNodeProxy) {
     s.value()->sendCopy(transport::encode(transport::Header{target.endpoint, protocol, authority}));

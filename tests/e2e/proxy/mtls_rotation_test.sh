@@ -4,8 +4,9 @@
 # proxy renews every ~14 s; then the trust anchors rotate as the README tells it — a bundle of
 # the old and the new anchor on every host, a new issuer under the new anchor for weir-control,
 # and, once every leaf comes from the new issuer, the new anchor alone. Two clients on node a
-# talk to a server on node b all along: one on a new connection per request (a new mTLS
-# handshake), one over a kept-alive connection.
+# talk to a server on node b all along: one on a new connection per request (each a tunnel on
+# the proxies' pooled connection, which is replaced after each renewal), one over a kept-alive
+# connection.
 set -euo pipefail
 source "$(dirname "$0")/../../../tools/lib/simnode.sh"
 require_root
@@ -119,6 +120,12 @@ keep_out=$(tail -1 "$E2E_TMP/load-keepalive.log")
 expect "requests on new connections: none failed ($new_out)" grep -q '^sent [0-9]* failed 0$' <<<"$new_out"
 expect "and there were many ($new_out)" test "$(awk '{print $2}' <<<"$new_out")" -ge 400
 expect "requests over a kept-alive connection: none failed ($keep_out)" grep -q '^sent [0-9]* failed 0$' <<<"$keep_out"
+tunnels=$(proxy_metric a 'weir_proxy_tunnels_total\{direction="outbound"')
+carriers=$(proxy_metric a 'weir_proxy_tunnel_connections_total\{direction="outbound"')
+expect "node a carried the application connections as tunnels over a few connections ($tunnels tunnels, $carriers connections)" \
+  test "$tunnels" -ge 400 -a "$((carriers * 20))" -le "$tunnels"
+expect "node b saw the same tunnels" \
+  test "$(proxy_metric b 'weir_proxy_tunnels_total\{direction="inbound"')" -ge "$tunnels"
 expect "no handshake failed on either proxy" \
   test "$(proxy_metric a weir_proxy_tls_handshake_failures_total)$(proxy_metric b weir_proxy_tls_handshake_failures_total)" = "00"
 expect "no Certify call failed" \
