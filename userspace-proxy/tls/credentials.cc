@@ -15,11 +15,7 @@ struct StackFree {
 };
 
 std::string sslError(std::string_view what) {
-  unsigned long e = ERR_get_error();
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  return std::string(what) + ": " + buf;
+  return std::string(what) + ": " + identity::takeOpensslErrors();
 }
 
 // TLS 1.3 only, no session tickets (connections between proxies are pooled instead).

@@ -4,20 +4,16 @@
 #include <openssl/x509v3.h>
 
 #include "common/identity/cert_info.h"
+#include "common/identity/pem.h"
 
 namespace weir::proxy::tls {
 
 namespace {
 
+// OpenSSL's queued errors; none means the peer just went away.
 std::string lastSslError() {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) {
-    return "connection closed";
-  }
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
+  std::string errors = identity::takeOpensslErrors();
+  return errors.empty() ? "connection closed" : errors;
 }
 
 std::string_view verifyReason(long v) {
