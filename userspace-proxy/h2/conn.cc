@@ -204,13 +204,11 @@ void Conn::consume(int32_t id, size_t n) {
 }
 
 void Conn::shutdown() {
-  if (side_ == Side::kServer) {
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                          nullptr, 0);
-  } else {
-    nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
-  }
+  // A server names the last stream it will serve; a client takes no pushed streams (0). Neither
+  // ends a stream under way: nghttp2 stops wanting to read once none is left, and onDeferred
+  // closes the connection then. (nghttp2_session_terminate_session would end them all.)
+  int32_t last = side_ == Side::kServer ? nghttp2_session_get_last_proc_stream_id(session_) : 0;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last, NGHTTP2_NO_ERROR, nullptr, 0);
   goaway_ = true;
   kick();
 }

@@ -200,6 +200,32 @@ TEST_F(MuxTest, ARefusedTunnelEndsBeforeAnyByte) {
   s->close();
 }
 
+// What happens when the client's certificate is renewed: the pool retires the connection.
+// The tunnels under way carry on to their end; then the connection closes by itself.
+TEST_F(MuxTest, ARetiredConnectionFinishesItsTunnelsThenCloses) {
+  Client c;
+  io::Stream* s = mux_->open("10.244.2.10:8080", &c);
+  s->sendCopy("before");
+  runUntil(*loop_, [&] { return c.received == "before"; });
+  mux_->retire();
+  EXPECT_FALSE(mux_->canOpen());
+  Client late;
+  EXPECT_EQ(mux_->open("10.244.2.10:8080", &late), nullptr);
+  for (int i = 0; i < 20; ++i) {
+    loop_->runOnce(5);  // time for a GOAWAY to go and come back
+  }
+  s->sendCopy(" after");
+  runUntil(*loop_, [&] { return c.received == "before after" || c.eof != 1; });
+  EXPECT_EQ(c.received, "before after");
+  EXPECT_EQ(c.eof, 1) << "the retired connection ended a tunnel under way";
+  EXPECT_FALSE(gone_);
+  s->shutdownWriteWhenDrained();
+  runUntil(*loop_, [&] { return c.eof != 1; });
+  EXPECT_EQ(c.eof, 0);
+  s->close();
+  runUntil(*loop_, [&] { return gone_; });
+}
+
 TEST_F(MuxTest, TheConnectionGoingAwayEndsItsTunnels) {
   Client c;
   io::Stream* s = mux_->open("10.244.2.10:8080", &c);
