@@ -135,6 +135,8 @@ class Conn final : public io::StreamHandler, public io::Deferred {
   void markConnected();
   bool connected() const { return connected_; }
   bool closing() const { return closing_; }
+  // The connection came up at some point (streams refused after that were not the peer's fault).
+  bool everConnected() const { return everConnected_; }
   // New streams may be opened on it (client): connected or connecting, no GOAWAY, room.
   bool canOpen() const;
   size_t streams() const { return streams_; }

@@ -236,7 +236,9 @@ void Session::onConnected(io::Stream& s, int err) {
     return;
   }
   if (err != 0) {
-    picker_->connectFailed(pick_, env_.loop->now());
+    if (upstream::endpointAtFault(err)) {
+      picker_->connectFailed(pick_, env_.loop->now());
+    }
     upstreamFailed(err, "connect");
     return;
   }
@@ -450,7 +452,8 @@ void Session::upstreamFailed(int err, std::string_view why) {
              up_ != nullptr ? up_->target->connectTo.str() : std::string("?"), why, what);
   bool retryable = !headSent_ && !bodySent_ && !head_.empty() && req_ != Req::kUpgrade &&
                    attempts_ < kMaxAttempts;
-  if (picked_ && up_ != nullptr && !up_->reused && !head_.empty()) {
+  if (picked_ && up_ != nullptr && !up_->reused && !head_.empty() &&
+      upstream::endpointAtFault(err)) {
     // A new connection that ended before any response byte (refused by the endpoint, or by its
     // node's proxy on its behalf): the endpoint backs off like a refused connect.
     picker_->connectFailed(pick_, env_.loop->now());

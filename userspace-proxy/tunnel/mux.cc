@@ -14,12 +14,17 @@ spdlog::logger& log() {
 
 constexpr size_t kPipeFill = 128 * 1024;  // bytes a tunnel keeps ready for the connection
 constexpr size_t kTakeStep = 16 * 1024;
+// How long a closed tunnel waits for the peer's end before resetting (Linux's tcp_fin_timeout).
+constexpr auto kLinger = std::chrono::seconds(60);
 }  // namespace
 
 // One CONNECT stream and the virtual stream it carries. Deleted when both are done with it:
 // the stream's owner closed it, or the HTTP/2 stream closed (whichever comes last for the
 // other side is told through the loop).
-class Tunnel final : public io::Channel, public io::Deferred, public h2::PipeSource {
+class Tunnel final : public io::Channel,
+                     public io::Deferred,
+                     public io::TimerHandler,
+                     public h2::PipeSource {
  public:
   explicit Tunnel(Mux& mux) : mux_(&mux) {
     leg.owner = this;
@@ -28,6 +33,7 @@ class Tunnel final : public io::Channel, public io::Deferred, public h2::PipeSou
   }
   ~Tunnel() override {
     mux_->loop_.cancelDeferred(*this);
+    mux_->loop_.timers().cancel(lingerTimer);
     --mux_->tunnels_;
   }
 
@@ -36,12 +42,17 @@ class Tunnel final : public io::Channel, public io::Deferred, public h2::PipeSou
   bool connected = false;  // client: the peer answered 200
   bool paused = false;     // the owner paused reading
   size_t owed = 0;         // received while paused: acknowledged when reading resumes
-  bool lingering = false;  // the owner closed after its half-close: the stream ends by itself
+  bool peerEnded = false;  // the peer half-closed (END_STREAM came)
+  bool lingering = false;  // the owner closed and our end went: the stream ends with the peer's
+  io::Timer lingerTimer{this};
 
   // Received bytes: acknowledged now unless the owner paused reading.
   void received(int32_t id, const uint8_t* data, size_t n) {
     if (vs == nullptr) {
       mux_->conn_->consume(id, n);
+      if (lingering) {
+        mux_->conn_->reset(leg, NGHTTP2_CANCEL);  // bytes for a closed socket: a reset
+      }
       return;
     }
     if (paused) {
@@ -61,15 +72,24 @@ class Tunnel final : public io::Channel, public io::Deferred, public h2::PipeSou
       owed = 0;
     }
   }
-  void closed(io::Stream&) override {
+  void closed(io::Stream& s) override {
     vs = nullptr;
-    if (leg.id > 0 && leg.out.ended) {
-      // The half-close is on its way with what the pipe still holds: the stream ends when
-      // the peer ends its side (or resets it).
+    if (leg.id > 0 && !s.hasInput()) {
+      // As a socket's close sends a FIN: our end goes with what the pipe still holds, and the
+      // stream ends with the peer's end, or with a reset if the peer sends more or stays
+      // silent past kLinger. (A reset for every close would be the common case of a short
+      // connection, and a peer counts resets as abuse.)
+      if (!leg.out.ended) {
+        leg.out.ended = true;
+        mux_->conn_->resume(leg);
+      }
       lingering = true;
       if (owed > 0) {
         mux_->conn_->consume(leg.id, owed);
         owed = 0;
+      }
+      if (!peerEnded) {
+        mux_->loop_.arm(lingerTimer, kLinger);
       }
       return;
     }
@@ -109,6 +129,9 @@ class Tunnel final : public io::Channel, public io::Deferred, public h2::PipeSou
     }
     mux_->loop_.virtualAfterTake(*vs);  // may close the stream and delete this: last
   }
+
+  // io::TimerHandler: the peer did not end its side in time.
+  void onTimer(io::Timer&) override { mux_->conn_->reset(leg, NGHTTP2_CANCEL); }
 
   // h2::PipeSource: the connection took bytes; room for more.
   void onTaken(size_t) override {
@@ -193,6 +216,7 @@ void Mux::onHeaders(h2::Conn& c, int32_t id, h2::Leg* leg, h2::Block block, h2::
     io::Stream* vs = t->vs;
     onStream_(*vs, authority);
     if (endStream) {
+      t->peerEnded = true;
       loop_.virtualEof(*vs, 0);
     }
     return;
@@ -217,8 +241,11 @@ void Mux::onHeaders(h2::Conn& c, int32_t id, h2::Leg* leg, h2::Block block, h2::
     loop_.virtualConnected(*t->vs, 0);
     return;  // a 200 with END_STREAM would be odd: the peer's END comes as onEnd
   }
-  if (endStream && t->vs != nullptr) {
-    loop_.virtualEof(*t->vs, 0);
+  if (endStream) {
+    t->peerEnded = true;
+    if (t->vs != nullptr) {
+      loop_.virtualEof(*t->vs, 0);
+    }
   }
 }
 
@@ -235,6 +262,7 @@ void Mux::onEnd(h2::Conn&, int32_t, h2::Leg* leg) {
     return;
   }
   auto* t = static_cast<Tunnel*>(leg->owner);
+  t->peerEnded = true;
   if (t->vs != nullptr) {
     loop_.virtualEof(*t->vs, 0);
   }
@@ -253,7 +281,13 @@ void Mux::onStreamClosed(h2::Conn&, int32_t, h2::Leg* leg, uint32_t error) {
     return;
   }
   if (!connected) {
-    loop_.virtualConnected(*vs, error == NGHTTP2_REFUSED_STREAM ? -ECONNREFUSED : -ECONNRESET);
+    // A stream refused on a connection that was up: the connection took no more (a GOAWAY, a
+    // stream limit), which says nothing of the endpoint. A connection that never came up, or
+    // a reset, does.
+    bool tryAgain = error == NGHTTP2_REFUSED_STREAM && conn_ != nullptr && conn_->everConnected();
+    loop_.virtualConnected(*vs, tryAgain                           ? kTryAgain
+                                : error == NGHTTP2_REFUSED_STREAM ? -ECONNREFUSED
+                                                                  : -ECONNRESET);
   } else {
     loop_.virtualDetach(*vs, error == NGHTTP2_NO_ERROR ? 0 : -ECONNRESET);
   }

@@ -14,6 +14,7 @@
 // reads, and held back while it has paused reading; a tunnel takes from its stream's outbox only
 // as fast as the connection sends.
 
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +27,10 @@
 namespace weir::proxy::tunnel {
 
 inline constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+// What a client tunnel's onConnected reports when its connection took no more streams (the
+// peer sent GOAWAY, or a stream limit): the endpoint is not at fault; dial again.
+inline constexpr int kTryAgain = -EAGAIN;
 
 inline constexpr metrics::CounterDesc kTunnelConnections{
     "weir_proxy_tunnel_connections_total",

@@ -16,6 +16,10 @@
 
 namespace weir::proxy::upstream {
 
+// Whether a failed connect (onConnected's err) counts against the endpoint, so that the
+// balancer backs it off: not when a pooled connection to its node's proxy took no more tunnels.
+inline bool endpointAtFault(int err) { return err != tunnel::kTryAgain; }
+
 Result<io::Stream*> connectTo(io::Loop& loop, const Target& target, transport::Protocol protocol,
                               const std::string& authority, io::StreamHandler* handler,
                               const Mtls* mtls, std::string_view sourceIdentity);

@@ -40,7 +40,9 @@ void Dialer::attempt() {
 }
 
 void Dialer::failed(int err) {
-  picker_->connectFailed(pick_, loop_.now());
+  if (endpointAtFault(err)) {
+    picker_->connectFailed(pick_, loop_.now());
+  }
   picker_->abandon(pick_);
   stream_->abandon();
   stream_ = nullptr;

@@ -40,30 +40,36 @@ struct Echo : io::StreamHandler {
   std::string authority;
   uint64_t echoed = 0;
   bool eof = false;
+  int eofErr = 1;
   bool closed = false;
+  bool holdOpen = false;  // stays open after the peer's half-close
   void onConnected(io::Stream&, int) override {}
   void onReadable(io::Stream& st) override {
     size_t n = st.inputBytes();
     echoed += n;
     st.forward(n, st);
   }
-  void onEof(io::Stream& st, int) override {
+  void onEof(io::Stream& st, int err) override {
     eof = true;
-    st.closeWhenDrained();
+    eofErr = err;
+    if (!holdOpen) {
+      st.closeWhenDrained();
+    }
   }
   void onDrained(io::Stream&) override {}
   void onClosed(io::Stream&) override { closed = true; }
 };
 
-// The client end: records what comes back.
+// The client end: records what comes back (or, deaf, leaves it unread).
 struct Client : io::StreamHandler {
+  bool deaf = false;
   std::string received;
   int connected = 1;
   int eof = 1;
   bool closed = false;
   void onConnected(io::Stream&, int err) override { connected = err; }
   void onReadable(io::Stream& s) override {
-    while (s.hasInput()) {
+    while (s.hasInput() && !deaf) {
       auto b = s.peek();
       received.append(b.data(), b.size());
       s.consume(b.size());
@@ -77,6 +83,7 @@ struct Client : io::StreamHandler {
 // Accepts the carrier and starts the server Mux once the preface is in.
 struct Server : io::AcceptHandler, io::StreamHandler {
   io::Loop* loop = nullptr;
+  Mux* mux = nullptr;  // the last accepted
   std::vector<std::unique_ptr<Echo>> echoes;
   bool refuseAll = false;
   void onAccept(int fd) override { loop->adopt(fd, this); }
@@ -85,7 +92,7 @@ struct Server : io::AcceptHandler, io::StreamHandler {
     if (s.inputBytes() < kPreface.size()) {
       return;
     }
-    Mux::server(*loop, s, nullptr, [this](io::Stream& vs, std::string_view authority) {
+    mux = Mux::server(*loop, s, nullptr, [this](io::Stream& vs, std::string_view authority) {
       if (refuseAll) {
         vs.close();
         return;
@@ -175,19 +182,65 @@ TEST_F(MuxTest, ManyTunnelsShareOneConnection) {
   runUntil(*loop_, [&] { return mux_->tunnels() == 0; });
 }
 
-TEST_F(MuxTest, AClosedTunnelResetsOnlyItself) {
+TEST_F(MuxTest, AClosedTunnelEndsOnlyItself) {
   Client a, b;
   io::Stream* sa = mux_->open("10.244.2.10:1", &a);
   io::Stream* sb = mux_->open("10.244.2.10:2", &b);
   sa->sendCopy("hello");
   sb->sendCopy("world");
   runUntil(*loop_, [&] { return a.received == "hello" && b.received == "world"; });
-  sa->close();  // abrupt: the server's end hears a reset
+  sa->close();  // the server's end hears the end of the bytes
   runUntil(*loop_, [&] { return server_.echoes.size() == 2 && server_.echoes[0]->eof; });
   sb->sendCopy("!");
   runUntil(*loop_, [&] { return b.received == "world!"; });
   EXPECT_EQ(b.eof, 1);
   sb->close();
+}
+
+// Closing a tunnel is a socket's close: the peer hears the end of the bytes (a FIN, not a
+// reset), and the stream is gone once the peer closes too. Short connections close this way
+// by the thousand, and an HTTP/2 server counts resets as abuse.
+TEST_F(MuxTest, ClosingATunnelIsAnEndNotAReset) {
+  Client c;
+  io::Stream* s = mux_->open("10.244.2.10:8080", &c);
+  s->sendCopy("ping");
+  runUntil(*loop_, [&] { return c.received == "ping"; });
+  s->close();
+  runUntil(*loop_, [&] { return server_.echoes.size() == 1 && server_.echoes[0]->eof; });
+  EXPECT_EQ(server_.echoes[0]->eofErr, 0);
+  runUntil(*loop_, [&] { return mux_->tunnels() == 0 && server_.echoes[0]->closed; });
+  EXPECT_EQ(mux_->conn()->streams(), 0U);
+}
+
+// A close that leaves received bytes unread is a reset, as on a socket.
+TEST_F(MuxTest, ClosingWithBytesUnreadResets) {
+  Client c;
+  c.deaf = true;
+  io::Stream* s = mux_->open("10.244.2.10:8080", &c);
+  s->sendCopy("ping");
+  runUntil(*loop_, [&] { return s->hasInput(); });
+  s->close();
+  runUntil(*loop_, [&] { return server_.echoes.size() == 1 && server_.echoes[0]->eof; });
+  EXPECT_LT(server_.echoes[0]->eofErr, 0);
+  runUntil(*loop_, [&] { return mux_->tunnels() == 0; });
+}
+
+// A peer that keeps sending after the close gets a reset, and the stream is gone.
+TEST_F(MuxTest, BytesAfterTheCloseAreAnsweredWithAReset) {
+  Client c;
+  io::Stream* s = mux_->open("10.244.2.10:8080", &c);
+  s->sendCopy("ping");
+  runUntil(*loop_, [&] { return c.received == "ping"; });
+  ASSERT_EQ(server_.echoes.size(), 1U);
+  server_.echoes[0]->holdOpen = true;
+  s->close();
+  runUntil(*loop_, [&] { return server_.echoes[0]->eof; });
+  EXPECT_EQ(server_.echoes[0]->eofErr, 0);
+  EXPECT_EQ(mux_->tunnels(), 1U) << "the stream waits for the peer's end";
+  server_.echoes[0]->s->sendCopy("late");
+  runUntil(*loop_, [&] { return mux_->tunnels() == 0; });
+  EXPECT_EQ(mux_->conn()->streams(), 0U);
+  server_.echoes[0]->s->close();
 }
 
 TEST_F(MuxTest, ARefusedTunnelEndsBeforeAnyByte) {
@@ -222,6 +275,30 @@ TEST_F(MuxTest, ARetiredConnectionFinishesItsTunnelsThenCloses) {
   s->shutdownWriteWhenDrained();
   runUntil(*loop_, [&] { return c.eof != 1; });
   EXPECT_EQ(c.eof, 0);
+  s->close();
+  runUntil(*loop_, [&] { return gone_; });
+}
+
+// The server going away (GOAWAY) refuses the tunnels it had not taken: those report
+// kTryAgain, which does not count against the endpoint, and the ones it took carry on.
+TEST_F(MuxTest, TunnelsTheServerDidNotTakeAreToBeTriedAgain) {
+  Client first;
+  io::Stream* s = mux_->open("10.244.2.10:8080", &first);
+  s->sendCopy("a");
+  runUntil(*loop_, [&] { return first.received == "a"; });
+  server_.mux->retire();
+  Client late;
+  io::Stream* l = mux_->open("10.244.2.10:8080", &late);  // crosses the GOAWAY on the wire
+  ASSERT_NE(l, nullptr);
+  runUntil(*loop_, [&] { return late.connected != 1; });
+  EXPECT_EQ(late.connected, kTryAgain);
+  EXPECT_FALSE(mux_->canOpen());
+  s->sendCopy("b");
+  runUntil(*loop_, [&] { return first.received == "ab"; });
+  l->close();
+  s->shutdownWriteWhenDrained();
+  runUntil(*loop_, [&] { return first.eof != 1; });
+  EXPECT_EQ(first.eof, 0);
   s->close();
   runUntil(*loop_, [&] { return gone_; });
 }
