@@ -92,6 +92,7 @@ class Listener::Reading final : public io::StreamHandler, public io::TimerHandle
     route.protocol = d.header.protocol;
     route.authority = d.header.authority;
     route.single = true;
+    route.dialFirst = true;
     io::Stream* down = down_;
     down_ = nullptr;
     l_.s_.loop->timers().cancel(timer_);

@@ -34,6 +34,13 @@ void Dispatch::start(Env& env, io::Stream& down, conn::Meter meter, conn::Contex
   auto* d = new Dispatch(env, down, meter, std::move(ctx), std::move(route));
   down.setHandler(d);
   down.resumeReading();
+  if (d->route_.dialFirst && d->route_.protocol != transport::Protocol::kUnknown) {
+    d->dialer_.start(d->route_.picker, d->route_.protocol, d->route_.transportAuthority, env.dial,
+                     std::string(conn::identityOf(d->ctx_)));
+    if (d->done_) {
+      return;
+    }
+  }
   switch (d->route_.protocol) {
     case transport::Protocol::kHttp1:
       d->decided(detect::Protocol::kHttp1, "configured");
@@ -48,14 +55,26 @@ void Dispatch::start(Env& env, io::Stream& down, conn::Meter meter, conn::Contex
       break;
   }
   env.http1->loop->arm(d->timer_, env.detectTimeout);
-  // HTTP/1 does not need a connection before its first request is read, but every other
-  // protocol does: dial now, so a server that speaks first is heard at once (and the connection
-  // serves the first HTTP/1 request otherwise).
-  d->dialer_.start(d->route_.picker, transport::Protocol::kUnknown, d->route_.transportAuthority,
-                   env.dial, std::string(conn::identityOf(d->ctx_)));
-  if (!d->done_ && d->down_->hasInput()) {
+  env.http1->loop->arm(d->preDial_, kPreDialDelay);
+  if (d->down_->hasInput()) {
     d->detectNow(false);
   }
+}
+
+Dispatch::~Dispatch() {
+  env_.http1->loop->timers().cancel(timer_);
+  env_.http1->loop->timers().cancel(preDial_);
+}
+
+void Dispatch::preDial() {
+  // The client has not said enough to decide: perhaps it waits for the server. Dial, so that a
+  // server that speaks first is heard (the connection serves the first HTTP/1 request or the
+  // HTTP/2 pool otherwise).
+  if (done_ || protocol_ || up_ != nullptr || dialer_.active() || dialFailed_) {
+    return;
+  }
+  dialer_.start(route_.picker, transport::Protocol::kUnknown, route_.transportAuthority,
+                env_.dial, std::string(conn::identityOf(ctx_)));
 }
 
 Dispatch::Dispatch(Env& env, io::Stream& down, conn::Meter meter, conn::Context ctx, Route route)
@@ -90,6 +109,7 @@ void Dispatch::detectNow(bool final) {
 void Dispatch::decided(detect::Protocol protocol, const char* how) {
   protocol_ = protocol;
   env_.http1->loop->timers().cancel(timer_);
+  env_.http1->loop->timers().cancel(preDial_);
   count(protocolName(protocol), how);
   handOff();
 }
@@ -256,7 +276,11 @@ void Dispatch::onEof(io::Stream& s, int err) {
   }
 }
 
-void Dispatch::onTimer(io::Timer&) {
+void Dispatch::onTimer(io::Timer& t) {
+  if (&t == &preDial_) {
+    preDial();
+    return;
+  }
   if (done_) {
     if (down_ == nullptr) {
       delete this;  // handed off: the new owner has both streams
@@ -274,7 +298,6 @@ void Dispatch::onClosed(io::Stream& s) {
     meter_.close(s, s.error(), env_.http1->loop->now());
     dialer_.cancel();
     dropUp();
-    env_.http1->loop->timers().cancel(timer_);
     delete this;
     return;
   }

@@ -1,10 +1,13 @@
 #pragma once
 
-// One accepted connection whose destination is known but whose protocol may not be: it dials
-// the destination at once (so a server that speaks first is never kept waiting), reads the
-// client's first bytes, and hands both to the protocol's handler — HTTP/1 sessions, HTTP/2
-// sessions, or an opaque relay for TLS and everything else. Bytes the server sends before the
-// client's make it opaque; so does a client silent past the detection timeout.
+// One accepted connection whose destination is known but whose protocol may not be: it reads
+// the client's first bytes and hands the connection to the protocol's handler — HTTP/1
+// sessions, HTTP/2 sessions, or an opaque relay for TLS and everything else. A client that has
+// said nothing within kPreDialDelay of the accept may be waiting for a server that speaks
+// first: the destination is dialled then (never kept waiting as Linkerd's 10-second detection
+// keeps it), and bytes the server sends before the client's make the connection opaque; so does
+// a client silent past the detection timeout. A client that speaks at once, as HTTP clients do,
+// gets no connection of its own: its requests take pooled ones.
 //
 // Used by both listeners: outbound after discovery, inbound after the transport header.
 
@@ -30,6 +33,9 @@ inline constexpr metrics::CounterDesc kDetected{
     "Accepted connections by the protocol detected (http1, http2, tls, opaque) and how "
     "(client_bytes, server_first, timeout, configured)."};
 
+// How long a silent client is given before the destination is dialled for it.
+inline constexpr std::chrono::milliseconds kPreDialDelay{1};
+
 struct Env {
   http1::Env* http1 = nullptr;
   http2::Env* http2 = nullptr;
@@ -48,6 +54,9 @@ struct Route {
   // connection is closed at once (it hears the refusal as it would without the mesh; another
   // node's proxy on the far end retries elsewhere).
   bool single = false;
+  // Dial before handing a known protocol over: a refusal then closes the connection (the node
+  // proxy at the other end backs the endpoint off and tries another) rather than being answered.
+  bool dialFirst = false;
 };
 
 class Dispatch final : public io::StreamHandler,
@@ -55,6 +64,7 @@ class Dispatch final : public io::StreamHandler,
                        public upstream::Dialer::Callback {
  public:
   static void start(Env& env, io::Stream& down, conn::Meter meter, conn::Context ctx, Route route);
+  ~Dispatch() override;
 
   void onConnected(io::Stream&, int) override {}
   void onReadable(io::Stream& s) override;
@@ -80,7 +90,10 @@ class Dispatch final : public io::StreamHandler,
   conn::Context ctx_;
   Route route_;
   upstream::Dialer dialer_;
-  io::Timer timer_{this};
+  void preDial();
+
+  io::Timer timer_{this};    // detection timeout; at zero once handed off, to free this
+  io::Timer preDial_{this};  // kPreDialDelay after the accept
   std::optional<detect::Protocol> protocol_;
   io::Stream* up_ = nullptr;   // dialed
   conn::Meter upMeter_;
