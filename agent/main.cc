@@ -20,6 +20,13 @@ int main(int argc, char** argv) {
                  "directory of YAML (Services, ExternalWorkloads) to follow (host mode)");
   cli.add_option("--control", options.control,
                  "weir-control's NodeSync address HOST:PORT to follow instead of a directory");
+  cli.add_option("--control-trust-anchors", options.controlTls.anchorsFile,
+                 "PEM bundle of the mesh's trust anchors: weir-control is reached over TLS and "
+                 "must prove the control plane's identity (without it, plaintext)")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--control-identity", options.controlTls.serverName,
+                 "the identity weir-control serves as")
+      ->capture_default_str();
   cli.add_option("--node", options.node, "this node's name (ExternalWorkload weir.io/node)");
   cli.add_option("--cgroup-root", options.cgroupRoot,
                  "cgroup v2 directory to attach to (default: the cgroup v2 mount)");

@@ -30,8 +30,12 @@ int main(int argc, char** argv) {
   cli.add_option("--identity", o.identity,
                  "weir-control's Identity HOST:PORT (8080): certificates for the node's workloads, "
                  "mTLS between node proxies; without it, plaintext");
-  cli.add_option("--identity-trust-anchors", o.trustAnchors, "PEM bundle of the trust anchors")
+  cli.add_option("--identity-trust-anchors", o.trustAnchors,
+                 "PEM bundle of the trust anchors; with it weir-control is reached over TLS and "
+                 "must prove --control-identity")
       ->check(CLI::ExistingFile);
+  cli.add_option("--control-identity", o.controlIdentity, "the identity weir-control serves as")
+      ->capture_default_str();
   cli.add_option("--identity-token-file", o.identityTokenFile,
                  "the node credential (weir identity node-token), readable by root only")
       ->check(CLI::ExistingFile);

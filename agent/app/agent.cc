@@ -102,7 +102,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const Options& options) {
                                       .traffic = l.mapFd(WEIR_MAP_TRAFFIC),
                                       .conns = l.mapFd(WEIR_MAP_CONNS)};
   if (!o.control.empty()) {
-    agent->source_ = std::make_unique<source::NodeSyncSource>(o.control, compileOptions,
+    agent->source_ = std::make_unique<source::NodeSyncSource>(o.control, o.controlTls, compileOptions,
                                                               &sys::cgroupId);
   } else {
     agent->source_ = std::make_unique<source::DirectorySource>(o.configDir, compileOptions,

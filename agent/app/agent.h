@@ -3,6 +3,7 @@
 // weir-agent: loads the kernel programs, keeps the maps equal to the node's desired state from a
 // source, and serves /metrics, /ready and /live.
 
+#include "common/grpctls/control_tls.h"
 #include <atomic>
 #include <map>
 #include <memory>
@@ -28,6 +29,9 @@ struct Options {
   std::string admin = "127.0.0.1:4192";
   std::string proxy;  // node proxy outbound listener "IP:PORT"; empty: no proxy on this node
   std::string control;  // weir-control's NodeSync address; empty: follow configDir instead
+  // TLS to weir-control: the trust anchors and the control plane's identity (empty anchors:
+  // plaintext, for a mesh without a CA).
+  grpctls::ControlTls controlTls;
   std::string proxyCgroup;  // the node proxy's cgroup, relative to cgroupRoot; empty: none
   std::string proxyInbound;  // "IP:PORT" other nodes reach the proxy's inbound listener at
   std::string workloadsFile;  // where the workload directory for weir-proxy goes; empty: nowhere

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/base/log.h"
+#include "common/grpctls/control_channel.h"
 #include "weir/v1/nodesync.grpc.pb.h"
 
 namespace weir::agent::source {
@@ -17,9 +18,10 @@ constexpr std::chrono::milliseconds kBackoffMax{5000};
 
 }  // namespace
 
-NodeSyncSource::NodeSyncSource(std::string address, state::CompileOptions options,
-                               state::CgroupResolver resolver)
+NodeSyncSource::NodeSyncSource(std::string address, grpctls::ControlTls tls,
+                               state::CompileOptions options, state::CgroupResolver resolver)
     : address_(std::move(address)),
+      tls_(std::move(tls)),
       options_(options),
       compiler_(std::move(options), std::move(resolver)) {}
 
@@ -53,8 +55,12 @@ void NodeSyncSource::stop() {
 
 bool NodeSyncSource::session(StateSink& sink) {
   auto log = weir::logger("nodesync");
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
-  auto stub = v1::NodeSync::NewStub(channel);
+  auto channel = grpctls::controlChannel(address_, tls_);  // the anchors as they are now
+  if (!channel) {
+    log->warn("no channel to weir-control error=\"{}\"", channel.error().str());
+    return false;
+  }
+  auto stub = v1::NodeSync::NewStub(channel.value());
   grpc::ClientContext context;
   {
     std::lock_guard lock(mutex_);

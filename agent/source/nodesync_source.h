@@ -15,6 +15,7 @@
 #include "agent/source/source.h"
 #include "agent/state/compile.h"
 #include "agent/state/view_compiler.h"
+#include "common/grpctls/control_tls.h"
 #include "common/meshwire/node_state_view.h"
 
 namespace grpc {
@@ -25,7 +26,7 @@ namespace weir::agent::source {
 
 class NodeSyncSource : public Source {
  public:
-  NodeSyncSource(std::string address, state::CompileOptions options,
+  NodeSyncSource(std::string address, grpctls::ControlTls tls, state::CompileOptions options,
                  state::CgroupResolver resolver);
   Status run(StateSink& sink) override;
   void stop() override;
@@ -35,6 +36,7 @@ class NodeSyncSource : public Source {
   bool session(StateSink& sink);
 
   std::string address_;
+  grpctls::ControlTls tls_;
   state::CompileOptions options_;
   state::ViewCompiler compiler_;
   std::string epoch_;     // of the control plane we last applied from

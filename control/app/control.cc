@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/base/log.h"
+#include "common/grpctls/control_channel.h"
 #include "common/config/loader.h"
 #include "common/config/values.h"
 #include "common/policy/authz.h"
@@ -43,7 +44,23 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
       return identity.error();
     }
     control->identity_ = std::move(identity.value());
+    identity::IdentityService* ca = control->identity_.get();
+    auto serving = identity::ServingCert::start(
+        [ca] { return ca->ca(); }, grpctls::controlIdentity(options.policy.trustDomain),
+        identity::ServingCert::Options{.lifetime = options.identity.certLifetime});
+    if (!serving) {
+      return serving.error();
+    }
+    control->serving_ = std::move(serving.value());
+  } else {
+    log->warn("no CA configured (--identity-*): the gRPC ports serve plaintext");
   }
+  // With the CA on, every gRPC port is TLS with weir-control's own certificate; clients check
+  // it against the trust anchors (common/grpctls).
+  auto credentials = [&control] {
+    return control->serving_ ? control->serving_->credentials()
+                             : grpc::InsecureServerCredentials();
+  };
   control->nodeSync_ =
       std::make_unique<nodesync::NodeSyncService>(control->publisher_, randomEpoch());
 
@@ -70,10 +87,9 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
       control->publisher_, destination::Options{.clusterDomain = options.policy.clusterDomain},
       control->nodeSync_.get());
   control->policy_ = std::make_unique<policy::PolicyService>(control->publisher_, options.policy);
-  // Plaintext until the identity issue: the mTLS work puts TLS on every control-plane endpoint.
   // Two servers, as Linkerd has two ports: Destination (with NodeSync) and Policy.
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &control->grpcPort_);
+  builder.AddListeningPort(options.listen, credentials(), &control->grpcPort_);
   builder.RegisterService(control->nodeSync_.get());
   builder.RegisterService(control->destination_.get());
   control->grpc_ = builder.BuildAndStart();
@@ -81,18 +97,16 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
     return plainError("listen " + options.listen + ": gRPC server did not start");
   }
   grpc::ServerBuilder policyBuilder;
-  policyBuilder.AddListeningPort(options.policyListen, grpc::InsecureServerCredentials(),
-                                 &control->policyPort_);
+  policyBuilder.AddListeningPort(options.policyListen, credentials(), &control->policyPort_);
   policyBuilder.RegisterService(control->policy_.get());
   control->policyServer_ = policyBuilder.BuildAndStart();
   if (!control->policyServer_ || control->policyPort_ == 0) {
     return plainError("listen " + options.policyListen + ": gRPC server did not start");
   }
   if (control->identity_) {
-    // Plaintext for now, like the other ports: TLS on the control plane comes with the proxy's
-    // side of identity. The node token authenticates the caller.
+    // The node token authenticates the caller; TLS keeps it secret.
     grpc::ServerBuilder identityBuilder;
-    identityBuilder.AddListeningPort(options.identity.listen, grpc::InsecureServerCredentials(),
+    identityBuilder.AddListeningPort(options.identity.listen, credentials(),
                                      &control->identityPort_);
     identityBuilder.RegisterService(control->identity_.get());
     control->identityServer_ = identityBuilder.BuildAndStart();
@@ -227,6 +241,9 @@ std::string Control::renderMetrics() const {
            static_cast<double>(destination_->activeStreams()));
   w.sample("weir_control_grpc_streams", {{"service", "policy"}},
            static_cast<double>(policy_->activeStreams()));
+  if (serving_) {
+    serving_->renderMetrics(w);
+  }
   if (identity_) {
     identity_->renderMetrics(w);
   }

@@ -16,6 +16,7 @@
 #include "common/fswatch/dir_watcher.h"
 #include "control/destination/service.h"
 #include "control/identity/service.h"
+#include "control/identity/serving.h"
 #include "control/kube/kube_source.h"
 #include "control/nodesync/publisher.h"
 #include "control/nodesync/service.h"
@@ -70,6 +71,8 @@ class Control {
   std::unique_ptr<destination::DestinationService> destination_;
   std::unique_ptr<policy::PolicyService> policy_;
   std::unique_ptr<identity::IdentityService> identity_;  // null when off
+  // TLS for every gRPC port, when the CA is on; outlives the servers that read it.
+  std::unique_ptr<identity::ServingCert> serving_;
   std::unique_ptr<grpc::Server> grpc_;    // Destination and NodeSync
   std::unique_ptr<grpc::Server> policyServer_;
   std::unique_ptr<grpc::Server> identityServer_;

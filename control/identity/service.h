@@ -62,13 +62,13 @@ class IdentityService final : public v1::Identity::Service {
   // identity_certify_total{result}, the issuer chain's expiry and the issuer's reloads.
   void renderMetrics(metrics::TextWriter& w);
 
+  // The issuer in force, reloaded first when its files changed (at most once per
+  // options.reloadCheckEvery).
+  std::shared_ptr<const ::weir::identity::Ca> ca();
+
  private:
   grpc::Status refuse(Outcome outcome, std::string_view node, std::string_view identity,
                       const std::string& reason, const std::string& peer);
-
-  // The issuer in force, reloaded first when its files changed.
-  std::shared_ptr<const ::weir::identity::Ca> ca();
-
 
   const nodesync::Publisher& publisher_;
   std::mutex caMu_;

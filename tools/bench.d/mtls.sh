@@ -168,9 +168,11 @@ start_bg a control "$BIN_DIR/weir-control" --config-dir "$CONFIG" --listen 0.0.0
   --admin 127.0.0.1:9990 $(ca_control_args "$ID") --log-level warn
 wait_for "weir-control" 10 in_node a curl -sf -o /dev/null http://127.0.0.1:9990/ready || die "weir-control did not start"
 # shellcheck disable=SC2046
-start_agent_control a 127.0.0.1:8086 $(proxy_agent_args a) --proxy-inbound 10.0.0.1:4143 --log-level warn
+start_agent_control a 127.0.0.1:8086 $(proxy_agent_args a) --proxy-inbound 10.0.0.1:4143 \
+  $(ca_agent_args "$ID") --log-level warn
 # shellcheck disable=SC2046
-start_agent_control b 10.0.0.1:8086 $(proxy_agent_args b) --proxy-inbound 10.0.0.2:4143 --log-level warn
+start_agent_control b 10.0.0.1:8086 $(proxy_agent_args b) --proxy-inbound 10.0.0.2:4143 \
+  $(ca_agent_args "$ID") --log-level warn
 start_in b web nginx nginx -c "$E2E_TMP/nginx.conf"
 wait_for "nginx" 10 in_node b curl -sf -o /dev/null http://10.244.2.10:8080/ || die "nginx did not start"
 declare -A PID=()

@@ -27,6 +27,16 @@ int runCheck(bool pre, const std::string& output, std::ostream& out, std::ostrea
   return exitCode(outcomes);
 }
 
+// --trust-anchors and --control-identity: TLS to weir-control, as its clients in the mesh use.
+void addControlTls(CLI::App& cmd, grpctls::ControlTls& tls) {
+  cmd.add_option("--trust-anchors", tls.anchorsFile,
+                 "PEM bundle of the mesh's trust anchors: reach weir-control over TLS (without "
+                 "it, plaintext)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--control-identity", tls.serverName, "the identity weir-control serves as")
+      ->capture_default_str();
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
@@ -58,6 +68,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   endpoints->add_option("--destination", endpointsQuery.destination,
                         "weir-control's Destination address")
       ->capture_default_str();
+  addControlTls(*endpoints, endpointsQuery.tls);
   endpoints->add_option("-o,--output", endpointsQuery.output, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
 
@@ -80,6 +91,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
   CertifyArgs certifyArgs;
   certifyCmd->add_option("--addr", certifyArgs.addr, "weir-control's Identity address")
       ->capture_default_str();
+  addControlTls(*certifyCmd, certifyArgs.tls);
   certifyCmd->add_option("--token-file", certifyArgs.tokenFile, "the node's token")->required();
   certifyCmd->add_option("--identity", certifyArgs.identity,
                          "<sa>.<ns>.serviceaccount.identity.<control-ns>.<trust-domain>")

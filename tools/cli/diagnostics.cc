@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "common/grpctls/control_channel.h"
 #include "weir/v1/destination.grpc.pb.h"
 
 namespace weir::cli {
@@ -64,8 +65,12 @@ void printTable(const std::vector<Row>& rows, std::ostream& out) {
 }  // namespace
 
 int diagnosticsEndpoints(const EndpointsQuery& query, std::ostream& out, std::ostream& err) {
-  auto channel = grpc::CreateChannel(query.destination, grpc::InsecureChannelCredentials());
-  auto stub = v1::Destination::NewStub(channel);
+  auto channel = grpctls::controlChannel(query.destination, query.tls);
+  if (!channel) {
+    err << "weir diagnostics endpoints: " << channel.error().str() << '\n';
+    return 1;
+  }
+  auto stub = v1::Destination::NewStub(channel.value());
   std::vector<Row> rows;
   int status = 0;
   for (const std::string& authority : query.authorities) {

@@ -4,6 +4,7 @@
 // for each authority, as Linkerd's `linkerd diagnostics endpoints` prints it — the first message
 // of a Get stream, the endpoints a node proxy would balance over.
 
+#include "common/grpctls/control_tls.h"
 #include <chrono>
 #include <ostream>
 #include <string>
@@ -14,6 +15,7 @@ namespace weir::cli {
 struct EndpointsQuery {
   std::vector<std::string> authorities;  // "web.demo.svc.cluster.local:80", "10.96.0.10:80"
   std::string destination = "127.0.0.1:8086";
+  grpctls::ControlTls tls;  // plaintext unless the trust anchors are given
   std::string output = "table";  // table or json
   std::chrono::milliseconds timeout{5000};
 };

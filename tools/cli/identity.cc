@@ -16,6 +16,7 @@
 #include "common/identity/generate.h"
 #include "common/identity/node_token.h"
 #include "common/identity/pem.h"
+#include "common/grpctls/control_channel.h"
 #include "weir/v1/identity.grpc.pb.h"
 #include "common/base/read_file.h"
 
@@ -188,8 +189,12 @@ int identityCertify(const CertifyArgs& args, std::ostream& out, std::ostream& er
     err << prefix << csr.error().str() << '\n';
     return 1;
   }
-  auto stub =
-      v1::Identity::NewStub(grpc::CreateChannel(args.addr, grpc::InsecureChannelCredentials()));
+  auto channel = grpctls::controlChannel(args.addr, args.tls);
+  if (!channel) {
+    err << prefix << channel.error().str() << '\n';
+    return 1;
+  }
+  auto stub = v1::Identity::NewStub(channel.value());
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + args.timeout);
   v1::CertifyRequest request;

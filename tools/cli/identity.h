@@ -5,6 +5,7 @@
 //   node-token --key F --node N --out F  a node's credential, readable by root only
 //   certify --addr A --token-file F --identity ID   ask the CA as a node proxy would
 
+#include "common/grpctls/control_tls.h"
 #include <chrono>
 #include <ostream>
 #include <string>
@@ -31,12 +32,13 @@ int identityNodeToken(const NodeTokenArgs& args, std::ostream& out, std::ostream
 
 struct CertifyArgs {
   std::string addr = "127.0.0.1:8080";
+  grpctls::ControlTls tls;  // plaintext unless the trust anchors are given
   std::string tokenFile;
   std::string identity;
   std::chrono::milliseconds timeout{10000};
 };
 
-// Generates a key and a CSR for `identity` and calls Certify (plaintext gRPC for now). Prints
+// Generates a key and a CSR for `identity` and calls Certify (over TLS with `tls`). Prints
 // "identity=... dns=... uri=... not_after=<unix>"; on a refusal the gRPC code's name and the
 // message, and returns 1.
 int identityCertify(const CertifyArgs& args, std::ostream& out, std::ostream& err);

@@ -252,13 +252,16 @@ mesh_ca() {
 }
 
 # ca_control_args DIR: weir-control's flags for the CA in DIR (Identity on 8080).
-ca_control_args() {
-  echo "--identity-listen 0.0.0.0:8080 --identity-trust-anchors $1/ca.crt" \
+ca_control_args() { # ca_control_args DIR [IDENTITY_LISTEN]: weir-control's CA flags
+  echo "--identity-listen ${2:-0.0.0.0:8080} --identity-trust-anchors $1/ca.crt" \
     "--identity-issuer-cert $1/issuer.crt --identity-issuer-key $1/issuer.key" \
     "--identity-node-token-key $1/node-token.key"
 }
 
 # ca_proxy_args DIR NODE CONTROL_IP: weir-proxy's flags to get NODE's certificates from the CA.
+ca_agent_args() { # ca_agent_args DIR: NodeSync over TLS, weir-control checked against DIR's anchor
+  echo "--control-trust-anchors $1/ca.crt"
+}
 ca_proxy_args() {
   echo "--identity $3:8080 --identity-trust-anchors $1/ca.crt --identity-token-file $1/token-$2"
 }

@@ -2,6 +2,7 @@
 
 // weir-proxy's settings, from its command line (main.cc).
 
+#include "common/grpctls/control_tls.h"
 #include <chrono>
 #include <string>
 
@@ -17,7 +18,8 @@ struct Options {
   std::string node;         // this node's name
   // weir-control's Identity "HOST:8080"; empty: no certificates, plaintext between proxies.
   std::string identity;
-  std::string trustAnchors;       // PEM bundle of the trust anchors
+  std::string trustAnchors;       // PEM bundle of the trust anchors (also: TLS to weir-control)
+  std::string controlIdentity = grpctls::controlIdentity(grpctls::kDefaultTrustDomain);
   std::string identityTokenFile;  // the node credential (`weir identity node-token`)
   std::string bpffsDir = "/sys/fs/bpf/weir";  // where weir_orig_dst is pinned
   std::string workloadsFile;  // the agent's --workloads-file

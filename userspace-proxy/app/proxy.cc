@@ -38,6 +38,11 @@ double cpuSeconds() {
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
+// Where the proxy knows the mesh's trust anchors it reaches weir-control over TLS.
+grpctls::ControlTls controlTls(const Options& o) {
+  return grpctls::ControlTls{.anchorsFile = o.trustAnchors, .serverName = o.controlIdentity};
+}
+
 }  // namespace
 
 Status Proxy::startIdentity() {
@@ -58,7 +63,7 @@ Status Proxy::startIdentity() {
   }
   tls_ = std::move(store.value());
   certifier_ = std::make_unique<identity::Certifier>(
-      *directory_, *tls_, identity::grpcAuthority(o.identity, o.identityTokenFile),
+      *directory_, *tls_, identity::grpcAuthority(o.identity, o.identityTokenFile, controlTls(o)),
       identity::CertifierOptions{.anchorsFile = o.trustAnchors});
   certifier_->start();
   return {};
@@ -83,6 +88,7 @@ Result<std::unique_ptr<Proxy>> Proxy::start(const Options& options) {
   if (!options.destination.empty()) {
     auto resolver = discovery::createResolver(
         discovery::ResolverOptions{.destination = options.destination,
+                                   .tls = controlTls(options),
                                    .node = options.node,
                                    .idleTimeout = std::chrono::minutes(5)});
     if (!resolver) {

@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "common/base/log.h"
+#include "common/base/read_file.h"
 #include "userspace-proxy/discovery/backoff.h"
 #include "userspace-proxy/discovery/grpc_frames.h"
 #include "userspace-proxy/discovery/target_state.h"
 #include "userspace-proxy/h2/conn.h"
 #include "userspace-proxy/io/loop.h"
+#include "userspace-proxy/tls/session.h"
 
 namespace weir::proxy::discovery {
 
@@ -267,6 +269,18 @@ class DestinationClient final : public Resolver, public h2::ConnHandler, public 
       log().warn("destination connect failed error=\"{}\"", s.error().str());
       scheduleReconnect();
       return;
+    }
+    if (options_.tls.enabled()) {
+      // The anchors as they are now: a rotated bundle holds from the next connection.
+      auto anchors = readSmallFile(options_.tls.anchorsFile, "trust anchors");
+      auto ctx = anchors ? tls::anchoredClient(anchors.value()) : Result<tls::CtxPtr>(anchors.error());
+      if (!ctx) {
+        log().warn("destination TLS not set up error=\"{}\"", ctx.error().str());
+        s.value()->close();
+        scheduleReconnect();
+        return;
+      }
+      s.value()->setTransport(tls::Session::client(ctx.value().get(), options_.tls.serverName, nullptr));
     }
     conn_ = std::make_unique<h2::Conn>(*loop_, *s.value(), h2::Conn::Side::kClient, *this);
     reconnectAt_ = {};

@@ -16,6 +16,7 @@
 //   (*resolver)->onChange([&] { eventfd_write(wake, 1); });
 //   auto r = (*resolver)->lookup("10.96.0.10:80");  // kPending, then kResolved, ...
 
+#include "common/grpctls/control_tls.h"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,8 +30,11 @@
 namespace weir::proxy::discovery {
 
 struct ResolverOptions {
-  // weir-control's Destination service, "HOST:PORT" (plaintext for now).
+  // weir-control's Destination service, "HOST:PORT".
   std::string destination;
+  // TLS to it: weir-control's certificate checked against the anchors (read at every connect);
+  // plaintext without anchors.
+  grpctls::ControlTls tls;
   // This node's name, sent with every request.
   std::string node;
   // Delay before re-opening a broken stream: `backoffInitial`, doubling up to `backoffMax`. The

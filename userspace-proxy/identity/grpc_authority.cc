@@ -14,10 +14,8 @@ namespace {
 
 class GrpcAuthority final : public Authority {
  public:
-  GrpcAuthority(const std::string& address, std::string tokenFile)
-      : stub_(v1::Identity::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-        tokenFile_(std::move(tokenFile)) {}
+  GrpcAuthority(std::string address, std::string tokenFile, grpctls::ControlTls tls)
+      : address_(std::move(address)), tokenFile_(std::move(tokenFile)), tls_(std::move(tls)) {}
 
   Result<Certificate> certify(const std::string& id, const std::string& csrDer) override {
     auto token = readSmallFile(tokenFile_, "node token");
@@ -35,7 +33,11 @@ class GrpcAuthority final : public Authority {
     v1::CertifyResponse resp;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    grpc::Status st = stub_->Certify(&ctx, req, &resp);
+    auto channel = grpctls::controlChannel(address_, tls_);
+    if (!channel) {
+      return plainError("Certify " + id + ": " + channel.error().str());
+    }
+    grpc::Status st = v1::Identity::NewStub(channel.value())->Certify(&ctx, req, &resp);
     if (!st.ok()) {
       return plainError("Certify " + id + ": " + st.error_message() + " (code " +
                         std::to_string(static_cast<int>(st.error_code())) + ")");
@@ -50,14 +52,16 @@ class GrpcAuthority final : public Authority {
   }
 
  private:
-  std::unique_ptr<v1::Identity::Stub> stub_;
+  std::string address_;
   std::string tokenFile_;
+  grpctls::ControlTls tls_;
 };
 
 }  // namespace
 
-std::unique_ptr<Authority> grpcAuthority(const std::string& address, std::string tokenFile) {
-  return std::make_unique<GrpcAuthority>(address, std::move(tokenFile));
+std::unique_ptr<Authority> grpcAuthority(const std::string& address, std::string tokenFile,
+                                         grpctls::ControlTls tls) {
+  return std::make_unique<GrpcAuthority>(address, std::move(tokenFile), std::move(tls));
 }
 
 }  // namespace weir::proxy::identity

@@ -56,6 +56,23 @@ Result<std::shared_ptr<X509_STORE>> parseAnchors(std::string_view anchorsPem) {
 
 }  // namespace
 
+Result<CtxPtr> anchoredClient(std::string_view anchorsPem) {
+  auto anchors = parseAnchors(anchorsPem);
+  if (!anchors) {
+    return anchors.error();
+  }
+  auto ctx = baseContext(TLS_client_method(), anchors.value().get());
+  if (!ctx) {
+    return ctx.error();
+  }
+  SSL_CTX_set_verify(ctx.value().get(), SSL_VERIFY_PEER, nullptr);
+  static constexpr unsigned char kH2[] = {2, 'h', '2'};
+  if (SSL_CTX_set_alpn_protos(ctx.value().get(), kH2, sizeof(kH2)) != 0) {
+    return plainError(sslError("ALPN"));
+  }
+  return ctx;
+}
+
 Result<std::unique_ptr<Store>> Store::create(std::string_view anchorsPem) {
   auto anchors = parseAnchors(anchorsPem);
   if (!anchors) {

@@ -32,6 +32,11 @@ struct Credential {
   int64_t notAfterUnix = 0;
 };
 
+// A client context that presents no certificate and accepts a server only with a chain to
+// `anchorsPem` (Session::client checks the name): TLS 1.3, offering ALPN "h2" (gRPC). For
+// weir-control's Destination port.
+Result<CtxPtr> anchoredClient(std::string_view anchorsPem);
+
 struct Snapshot {
   std::map<std::string, std::shared_ptr<const Credential>, std::less<>> byIdentity;
   std::shared_ptr<X509_STORE> anchors;

@@ -66,7 +66,7 @@ done
 expect "node tokens are 0600" mode_is "$E2E_TMP/node-a.token" 600
 
 certify() { # certify TOKEN_FILE APP: the CLI's stdout and stderr to $E2E_TMP/certify.{out,err}
-  in_node cp "$WEIR_CLI" identity certify --addr 127.0.0.1:8080 --token-file "$1" \
+  in_node cp "$WEIR_CLI" identity certify --addr 127.0.0.1:8080 --trust-anchors "$CA/ca.crt" --token-file "$1" \
     --identity "$(identity "$2")" >"$E2E_TMP/certify.out" 2>"$E2E_TMP/certify.err"
 }
 certified() { # certified TOKEN_FILE APP

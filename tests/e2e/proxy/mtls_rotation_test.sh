@@ -50,9 +50,11 @@ start_bg a control "$CONTROL" --config-dir "$CONFIG" --listen 0.0.0.0:8086 --adm
   --identity-node-token-key "$ID/node-token.key" --identity-cert-lifetime 20
 wait_for "weir-control" 10 in_node a curl -sf -o /dev/null http://127.0.0.1:9990/ready
 # shellcheck disable=SC2046
-start_agent_control a 127.0.0.1:8086 $(proxy_agent_args a) --proxy-inbound 10.0.0.1:4143
+start_agent_control a 127.0.0.1:8086 $(proxy_agent_args a) --proxy-inbound 10.0.0.1:4143 \
+  --control-trust-anchors "$ID/anchors-a.crt"
 # shellcheck disable=SC2046
-start_agent_control b 10.0.0.1:8086 $(proxy_agent_args b) --proxy-inbound 10.0.0.2:4143
+start_agent_control b 10.0.0.1:8086 $(proxy_agent_args b) --proxy-inbound 10.0.0.2:4143 \
+  --control-trust-anchors "$ID/anchors-b.crt"
 start_in b web web python3 "$HTTP_PEER" 10.244.2.10:8080
 wait_for "web" 10 in_node b curl -sf -o /dev/null http://10.244.2.10:8080/size/1
 for n in a b; do
@@ -110,6 +112,11 @@ expect "each proxy renews under the new issuer" wait_renewals 1
 for n in control a b; do replace "$ID/anchors-$n.crt" "$ID/next/ca.crt"; done
 expect "node a's proxy takes up the new anchor alone" wait_for "anchor reload a" 10 reaches 2 anchor_reloads a
 expect "node b's proxy takes up the new anchor alone" wait_for "anchor reload b" 10 reaches 2 anchor_reloads b
+# weir-control serves its gRPC ports with a certificate from the new issuer: a client that holds
+# only the new anchor gets through.
+out=$(in_node b "$WEIR_CLI" diagnostics endpoints --destination 10.0.0.1:8086 \
+  --trust-anchors "$ID/next/ca.crt" web.demo.svc.cluster.local:80 2>&1 || true)
+expect "weir-control's own certificate follows the new issuer ($out)" grep -q 10.244.2.10 <<<"$out"
 sleep 3
 touch "$STOP"
 wait "$LOAD_NEW" || true

@@ -53,9 +53,9 @@ start_bg a control "$CONTROL" --config-dir "$CONFIG" --listen 0.0.0.0:8086 --adm
   $(ca_control_args "$ID")
 wait_for "weir-control" 10 in_node a curl -sf -o /dev/null http://127.0.0.1:9990/ready
 # shellcheck disable=SC2046
-start_agent_control a 127.0.0.1:8086 $(proxy_agent_args a) --proxy-inbound 10.0.0.1:4143
+start_agent_control a 127.0.0.1:8086 $(proxy_agent_args a) --proxy-inbound 10.0.0.1:4143 $(ca_agent_args "$ID")
 # shellcheck disable=SC2046
-start_agent_control b 10.0.0.1:8086 $(proxy_agent_args b) --proxy-inbound 10.0.0.2:4143
+start_agent_control b 10.0.0.1:8086 $(proxy_agent_args b) --proxy-inbound 10.0.0.2:4143 $(ca_agent_args "$ID")
 start_in b web web python3 "$HTTP_PEER" 10.244.2.10:8080
 start_in b h2 h2 nghttpd --no-tls -d "$E2E_TMP/www" -a 10.244.2.20 8080
 start_in b grpc grpc node "$GRPC_DIR/server.js" 10.244.2.30:9000
@@ -117,9 +117,36 @@ expect "node a's proxy knows the server's (tls=true, server_id)" \
 expect "no handshake failed" \
   test "$(proxy_metric a weir_proxy_tls_handshake_failures_total)$(proxy_metric b weir_proxy_tls_handshake_failures_total)" = "00"
 
-# Node b asks for the client's identity, which runs on node a: refused, counted.
+# The control plane's ports are TLS too: node b's node token (Certify) and its Destination
+# lookups cross the veth encrypted, and weir-control must prove its identity.
+TOKEN_B=$(cut -d. -f2 "$ID/token-b")
+capture_start control
+out=$(in_node b "$WEIR_CLI" identity certify --addr 10.0.0.1:8080 --trust-anchors "$ID/ca.crt" \
+  --token-file "$ID/token-b" --identity "$(id_of web)" 2>&1)
+expect "node b's Certify over TLS ($out)" grep -q "^identity=$(id_of web)" <<<"$out"
+out=$(in_node b "$WEIR_CLI" diagnostics endpoints --destination 10.0.0.1:8086 \
+  --trust-anchors "$ID/ca.crt" web.demo.svc.cluster.local:80 2>&1)
+expect "node b's Destination lookup over TLS ($out)" grep -q 10.244.2.10 <<<"$out"
+capture_stop
+expect "the capture saw both (ports 8080 and 8086)" \
+  test "$(tcpdump -r "$E2E_TMP/control.pcap" -nn 'tcp port 8080' 2>/dev/null | wc -l)" -gt 4 -a \
+  "$(tcpdump -r "$E2E_TMP/control.pcap" -nn 'tcp port 8086' 2>/dev/null | wc -l)" -gt 4
+expect "node b's token never crossed the veth in the clear" \
+  test "$(grep -c -a -F "$TOKEN_B" "$E2E_TMP/control.pcap" || true)" -eq 0
 out=$(in_node b "$WEIR_CLI" identity certify --addr 10.0.0.1:8080 --token-file "$ID/token-b" \
-  --identity "$(id_of client)" 2>&1 || true)
+  --identity "$(id_of web)" 2>&1 || true)
+expect "a client that speaks plaintext to weir-control gets nowhere ($out)" grep -q UNAVAILABLE <<<"$out"
+mesh_ca "$E2E_TMP/other-ca"
+out=$(in_node b "$WEIR_CLI" diagnostics endpoints --destination 10.0.0.1:8086 \
+  --trust-anchors "$E2E_TMP/other-ca/ca.crt" web.demo.svc.cluster.local:80 2>&1 || true)
+expect "nor one that trusts another anchor" grep -q "certificate verify failed" <<<"$out"
+out=$(in_node b "$WEIR_CLI" diagnostics endpoints --destination 10.0.0.1:8086 \
+  --trust-anchors "$ID/ca.crt" --control-identity "$(id_of web)" web.demo.svc.cluster.local:80 2>&1 || true)
+expect "nor one that expects another identity" grep -q "is not in peer certificate" <<<"$out"
+
+# Node b asks for the client's identity, which runs on node a: refused, counted.
+out=$(in_node b "$WEIR_CLI" identity certify --addr 10.0.0.1:8080 --trust-anchors "$ID/ca.crt" \
+  --token-file "$ID/token-b" --identity "$(id_of client)" 2>&1 || true)
 expect "a CSR for a workload on another node is refused ($out)" grep -q PERMISSION_DENIED <<<"$out"
 expect "and counted" \
   test "$(in_node a curl -sf http://127.0.0.1:9990/metrics | awk '/^identity_certify_total\{result="permission_denied"\}/ {print $2}')" -ge 1

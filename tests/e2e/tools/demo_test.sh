@@ -24,6 +24,8 @@ python3 -c "import sys; v=float('${success%\%}'); sys.exit(0 if 75 <= v < 100 el
 read -r success _ <<<"$(row authors)"
 [[ "$success" == "100.00%" ]] || fail "authors (gRPC) should all succeed: '$success'"
 grep -Eq "node-b's proxy served [1-9][0-9]* requests inbound" <<<"$out" || fail "no cross-node requests"
+grep -Eq "node-b's proxy served ([1-9][0-9]*) requests inbound from node-a's, \1 of them over mTLS" <<<"$out" ||
+  fail "cross-node requests not all over mTLS"
 grep -Eq 'sk_msg redirected [1-9][0-9]* sends on node-a' <<<"$out" || fail "no redirected sends"
 grep -Eq 'control plane: config version 1; acknowledged by node-a 1, node-b 1' <<<"$out" ||
   fail "agents did not follow weir-control"
