@@ -3,7 +3,7 @@
 #
 #   cmake -S . -B build-fuzz -G Ninja -C tests/fuzz/fuzz.cmake
 #   ninja -C build-fuzz config_fuzz admin_request_fuzz kube_wire_fuzz proxy_detect_fuzz \
-#       proxy_http1_fuzz proxy_http2_fuzz proxy_wire_fuzz
+#       proxy_http1_fuzz proxy_http2_fuzz proxy_wire_fuzz proxy_tunnel_fuzz identity_fuzz
 #   ctest --test-dir build-fuzz -L fuzz --output-on-failure
 
 set(CMAKE_C_COMPILER clang CACHE STRING "")
