@@ -5,8 +5,6 @@
 // pair. Besides ASan/UBSan findings it checks that nothing crashes or leaks whatever the frames,
 // and that a connection the input broke closes.
 
-#include <fcntl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "tests/fuzz/check.h"
+#include "tests/fuzz/socket_harness.h"
 #include "userspace-proxy/h2/conn.h"
 #include "userspace-proxy/io/loop.h"
 
@@ -52,22 +51,12 @@ struct Handler final : h2::ConnHandler {
   void onConnected(h2::Conn&, int) override {}
 };
 
-io::Loop& loop() {
-  static auto l = io::Loop::create(io::LoopOptions{.ringEntries = 256, .bufferCount = 16,
-                                                   .bufferSize = 4096, .initialBuffers = 4});
-  check(l.ok(), "no io_uring loop (the fuzz tier runs as root on a kernel with io_uring)");
-  return *l.value();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  io::Loop& l = loop();
-  int fds[2];
-  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0, "socketpair");
-  // The loop's end stays blocking, as the proxy's sockets are; the harness drains its end
-  // without blocking.
-  ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
+  io::Loop& l = weir::fuzz::fuzzLoop();
+  weir::fuzz::SocketPair pair;
+  int* fds = pair.fds;
   Handler handler;
   auto conn = std::make_unique<h2::Conn>(l, *l.adopt(fds[0], nullptr), h2::Conn::Side::kServer,
                                          handler);
@@ -75,12 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input = kPreface + std::string(reinterpret_cast<const char*>(data), size);
   bool ok = conn->receive(input);
   // Let it write (and close, if the input broke the protocol); drain what it sent.
-  char sink[65536];
-  for (int i = 0; i < 8; ++i) {
-    l.runOnce(0);
-    while (::read(fds[1], sink, sizeof sink) > 0) {
-    }
-  }
+  pair.pump(l, 8);
   if (!ok) {
     check(conn->closing(), "a broken connection did not close");
   }

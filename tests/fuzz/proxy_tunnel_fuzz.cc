@@ -5,8 +5,6 @@
 // workload would. Besides ASan/UBSan findings it checks that a connection the input broke
 // closes, and that closing the connection frees every tunnel.
 
-#include <fcntl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -14,6 +12,7 @@
 #include <string>
 
 #include "tests/fuzz/check.h"
+#include "tests/fuzz/socket_harness.h"
 #include "userspace-proxy/io/loop.h"
 #include "userspace-proxy/tunnel/mux.h"
 
@@ -38,20 +37,12 @@ struct Echo final : io::StreamHandler {
 };
 Echo echo;
 
-io::Loop& loop() {
-  static auto l = io::Loop::create(io::LoopOptions{.ringEntries = 256, .bufferCount = 16,
-                                                   .bufferSize = 4096, .initialBuffers = 4});
-  check(l.ok(), "no io_uring loop (the fuzz tier runs as root on a kernel with io_uring)");
-  return *l.value();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  io::Loop& l = loop();
-  int fds[2];
-  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0, "socketpair");
-  ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
+  io::Loop& l = weir::fuzz::fuzzLoop();
+  weir::fuzz::SocketPair pair;
+  int* fds = pair.fds;
   io::Stream* carrier = l.adopt(fds[0], nullptr);
   tunnel::Mux* mux = tunnel::Mux::server(l, *carrier, nullptr,
                                          [](io::Stream& vs, std::string_view authority) {
@@ -62,12 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                       std::string(reinterpret_cast<const char*>(data), size);
   bool ok = mux->conn()->receive(input);
   check(ok || mux->conn()->closing(), "a broken connection did not close");
-  char sink[65536];
-  for (int i = 0; i < 8; ++i) {
-    l.runOnce(0);
-    while (::read(fds[1], sink, sizeof sink) > 0) {
-    }
-  }
+  pair.pump(l, 8);
   // The peer goes away: the Mux closes its connection, ends every tunnel and deletes itself.
   ::close(fds[1]);
   for (int i = 0; i < 16; ++i) {
