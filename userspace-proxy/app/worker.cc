@@ -76,7 +76,7 @@ void Worker::run(std::promise<Status>& started) {
     std::optional<tls::View> tlsView;
     tls::CtxPtr tlsFront;
     upstream::Mtls mtls{.registry = &registry_};
-    tunnel::Pool tunnels(*loop, &registry_);
+    tunnel::Pool tunnels(*loop, &registry_, o.pool.idleTimeout);
     if (shared_.tls != nullptr) {
       tlsView.emplace(*shared_.tls);
       auto front = tls::serverFront(*tlsView);

@@ -29,12 +29,12 @@ class Tunnel final : public io::Channel,
   explicit Tunnel(Mux& mux) : mux_(&mux) {
     leg.owner = this;
     leg.out.source = this;
-    ++mux.tunnels_;
+    mux.tunnelAdded();
   }
   ~Tunnel() override {
     mux_->loop_.cancelDeferred(*this);
     mux_->loop_.timers().cancel(lingerTimer);
-    --mux_->tunnels_;
+    mux_->tunnelGone();
   }
 
   h2::Leg leg;
@@ -170,7 +170,25 @@ Mux* Mux::server(io::Loop& loop, io::Stream& carrier, metrics::Registry* registr
   return m;
 }
 
-Mux::~Mux() = default;
+Mux::~Mux() { loop_.timers().cancel(idle_); }
+
+void Mux::setIdleTimeout(io::Clock::duration after) {
+  idleAfter_ = after;
+  if (tunnels_ == 0 && idleAfter_.count() > 0) {
+    loop_.arm(idle_, idleAfter_);
+  }
+}
+
+void Mux::tunnelAdded() {
+  ++tunnels_;
+  loop_.timers().cancel(idle_);
+}
+
+void Mux::tunnelGone() {
+  if (--tunnels_ == 0 && idleAfter_.count() > 0 && conn_ != nullptr && !conn_->closing()) {
+    loop_.arm(idle_, idleAfter_);
+  }
+}
 
 io::Stream* Mux::open(std::string_view authority, io::StreamHandler* handler) {
   if (!canOpen()) {

@@ -43,7 +43,7 @@ inline constexpr metrics::CounterDesc kTunnels{
 
 class Tunnel;
 
-class Mux final : public h2::ConnHandler {
+class Mux final : public h2::ConnHandler, public io::TimerHandler {
  public:
   // Server: a new tunnel to `authority`; the callee takes `vs` (sets its handler).
   using OnStream = std::function<void(io::Stream& vs, std::string_view authority)>;
@@ -63,6 +63,8 @@ class Mux final : public h2::ConnHandler {
   bool canOpen() const { return conn_ != nullptr && conn_->canOpen(); }
   // No new tunnels; the connection closes once the open ones ended.
   void retire();
+  // Client: retire the connection once it has carried no tunnel for `after` (0: never).
+  void setIdleTimeout(io::Clock::duration after);
   size_t tunnels() const { return tunnels_; }
   io::Loop& loop() { return loop_; }
   h2::Conn* conn() { return conn_.get(); }
@@ -75,10 +77,14 @@ class Mux final : public h2::ConnHandler {
   void onStreamClosed(h2::Conn& c, int32_t id, h2::Leg* leg, uint32_t error) override;
   void onConnClosed(h2::Conn& c, io::Stream& s, int err) override;
   void onConnected(h2::Conn& c, int err) override;
+  // io::TimerHandler: idle for the idle timeout.
+  void onTimer(io::Timer&) override { retire(); }
 
  private:
   friend class Tunnel;
   Mux(io::Loop& loop, bool client, metrics::Registry* registry);
+  void tunnelAdded();
+  void tunnelGone();
 
   io::Loop& loop_;
   bool client_;
@@ -86,6 +92,8 @@ class Mux final : public h2::ConnHandler {
   OnStream onStream_;
   OnGone onGone_;
   size_t tunnels_ = 0;
+  io::Clock::duration idleAfter_{};
+  io::Timer idle_{this};
   metrics::Counter* opened_ = nullptr;  // tunnels, in this direction
 };
 

@@ -34,6 +34,7 @@ Result<io::Stream*> Pool::open(const io::Address& nodeProxy, SSL_CTX* clientCtx,
   }
   carrier.value()->setTransport(tls::Session::client(clientCtx, serverIdentity, registry_));
   Mux* mux = Mux::client(loop_, *carrier.value(), registry_, [this](Mux& m) { forget(m); });
+  mux->setIdleTimeout(idleTimeout_);
   entries.push_back(Entry{mux, clientCtx});
   io::Stream* s = mux->open(authority, handler);
   if (s == nullptr) {

@@ -3,7 +3,8 @@
 // A worker's connections to other nodes' proxies, one set per (node proxy, server identity,
 // client identity): a new application connection opens a tunnel on a connection that has room,
 // or a new connection when none has. A connection made with a credential that has since been
-// renewed takes no new tunnels and closes once its tunnels ended.
+// renewed takes no new tunnels and closes once its tunnels ended; so does one idle past the
+// idle timeout (the outbound pool's).
 
 #include <openssl/ssl.h>
 
@@ -21,7 +22,9 @@ namespace weir::proxy::tunnel {
 
 class Pool {
  public:
-  Pool(io::Loop& loop, metrics::Registry* registry) : loop_(loop), registry_(registry) {}
+  // A connection that carried no tunnel for `idleTimeout` closes (0: never).
+  Pool(io::Loop& loop, metrics::Registry* registry, io::Clock::duration idleTimeout)
+      : loop_(loop), registry_(registry), idleTimeout_(idleTimeout) {}
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -44,6 +47,7 @@ class Pool {
 
   io::Loop& loop_;
   metrics::Registry* registry_;
+  io::Clock::duration idleTimeout_;
   std::unordered_map<std::string, std::vector<Entry>> byKey_;
 };
 

@@ -303,6 +303,23 @@ TEST_F(MuxTest, TunnelsTheServerDidNotTakeAreToBeTriedAgain) {
   runUntil(*loop_, [&] { return gone_; });
 }
 
+// A pooled connection that carries no tunnel for the idle timeout goes; one that carries a
+// tunnel stays however long the tunnel lasts.
+TEST_F(MuxTest, AnIdleConnectionCloses) {
+  mux_->setIdleTimeout(std::chrono::milliseconds(50));
+  Client c;
+  io::Stream* s = mux_->open("10.244.2.10:8080", &c);
+  s->sendCopy("x");
+  runUntil(*loop_, [&] { return c.received == "x"; });
+  for (int i = 0; i < 30; ++i) {
+    loop_->runOnce(10);  // well past the idle timeout, with the tunnel open
+  }
+  EXPECT_FALSE(gone_);
+  EXPECT_TRUE(mux_->canOpen());
+  s->close();
+  runUntil(*loop_, [&] { return gone_; });
+}
+
 TEST_F(MuxTest, TheConnectionGoingAwayEndsItsTunnels) {
   Client c;
   io::Stream* s = mux_->open("10.244.2.10:8080", &c);
