@@ -53,7 +53,22 @@ int main(int argc, char** argv) {
   cli.add_option("--identity-issuer-key", options.identity.issuerKeyFile,
                  "PEM file of the issuer's private key (identity.issuer.tls.keyPEM)");
   cli.add_option("--identity-node-token-key", options.identity.nodeTokenKeyFile,
-                 "file of the key node tokens are checked with (`weir identity init`)");
+                 "file of the key node tokens are checked with (`weir identity init`); optional "
+                 "with --kubernetes, where node proxies prove their node with a projected "
+                 "service-account token");
+  cli.add_option("--identity-token-audience", options.identity.tokenAudience,
+                 "--kubernetes: the audience of the node proxies' projected tokens")
+      ->capture_default_str();
+  cli.add_option("--identity-proxy-service-account", options.identity.proxyServiceAccount,
+                 "--kubernetes: NAMESPACE/NAME of the service account node proxies run as")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        size_t slash = v.find('/');
+        return slash != std::string::npos && slash > 0 && slash + 1 < v.size() &&
+                       v.find('/', slash + 1) == std::string::npos
+                   ? std::string()
+                   : std::string("must be NAMESPACE/NAME");
+      });
   int64_t certLifetime = options.identity.certLifetime.count();
   cli.add_option("--identity-cert-lifetime", certLifetime,
                  "seconds a workload certificate is valid (capped at the issuer's expiry)")

@@ -7,6 +7,7 @@
 
 #include "common/base/log.h"
 #include "common/grpctls/control_channel.h"
+#include "control/kube/token_review.h"
 #include "common/config/loader.h"
 #include "common/config/values.h"
 #include "common/policy/authz.h"
@@ -39,6 +40,7 @@ Result<std::unique_ptr<Control>> Control::start(const Options& options) {
   if (options.identity.enabled()) {
     identity::Options identityOptions = options.identity;
     identityOptions.trustDomain = options.policy.trustDomain;
+    identityOptions.serviceAccountTokens = options.kubernetes;
     auto identity = identity::IdentityService::create(control->publisher_, identityOptions);
     if (!identity) {
       return identity.error();
@@ -164,6 +166,14 @@ Status Control::startKubernetes() {
     return client.error();
   }
   kubeClient_ = std::move(client.value());
+  if (identity_) {
+    // Node proxies in the cluster prove their node with their pod's projected token.
+    kube::TokenReviewOptions review{.audience = options_.identity.tokenAudience,
+                                    .serviceAccount = options_.identity.proxyServiceAccount};
+    kube::HttpsClient* api = kubeClient_.get();
+    identity_->setServiceAccountAuthority(
+        [api, review](std::string_view token) { return kube::nodeOfToken(*api, token, review); });
+  }
   kubeSource_ = std::make_unique<kube::KubeSource>(
       *kubeClient_, kube::KubeSourceOptions{}, [this](config::Model model) {
         reloadsOk_++;

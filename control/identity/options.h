@@ -13,8 +13,14 @@ struct Options {
   std::string trustAnchorsFile;
   std::string issuerCertFile;
   std::string issuerKeyFile;
-  // The key node tokens are checked with (node_token.h).
+  // The key node tokens are checked with (node_token.h); optional with serviceAccountTokens.
   std::string nodeTokenKeyFile;
+  // Kubernetes: node proxies may prove their node with the projected service-account token of
+  // their DaemonSet pod instead, reviewed by the API server (kube/token_review.h): a token for
+  // `tokenAudience` of the service account `proxyServiceAccount` ("NAMESPACE/NAME").
+  bool serviceAccountTokens = false;
+  std::string tokenAudience = "weir-control";
+  std::string proxyServiceAccount = "linkerd/weir-proxy";
   std::chrono::seconds certLifetime{86400};
   // Identities are signed only in this trust domain (Linkerd's identityTrustDomain).
   std::string trustDomain = "cluster.local";

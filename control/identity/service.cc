@@ -150,15 +150,20 @@ Result<std::unique_ptr<IdentityService>> IdentityService::create(
   if (!ca) {
     return ca.error();
   }
+  std::string tokenKey;
   if (options.nodeTokenKeyFile.empty()) {
-    return missingFlag("--identity-node-token-key");
-  }
-  auto tokenKey = wid::readNodeTokenKey(options.nodeTokenKeyFile);
-  if (!tokenKey) {
-    return plainError("--identity-node-token-key: " + tokenKey.error().str());
+    if (!options.serviceAccountTokens) {
+      return missingFlag("--identity-node-token-key");
+    }
+  } else {
+    auto key = wid::readNodeTokenKey(options.nodeTokenKeyFile);
+    if (!key) {
+      return plainError("--identity-node-token-key: " + key.error().str());
+    }
+    tokenKey = std::move(key.value());
   }
   auto service = std::make_unique<IdentityService>(publisher, std::move(ca.value()),
-                                                   std::move(tokenKey.value()), options);
+                                                   std::move(tokenKey), options);
   service->stamps_ = stamps;
   return service;
 }
@@ -208,12 +213,37 @@ grpc::Status IdentityService::refuse(Outcome outcome, std::string_view node,
   return grpc::Status(codeOf(outcome), reason);
 }
 
+void IdentityService::setServiceAccountAuthority(TokenAuthority authority) {
+  std::lock_guard lock(authorityMu_);
+  serviceAccounts_ = std::move(authority);
+}
+
+Result<std::string> IdentityService::authenticate(std::string_view token) {
+  // A service-account token is a JWT, whose header is base64url JSON ("{\"...": "eyJ"); a node
+  // token is "<node>.<hex>" and never starts so (a node name is lower case).
+  if (!token.starts_with("eyJ")) {
+    if (nodeTokenKey_.empty()) {
+      return plainError("node tokens are not accepted here (no --identity-node-token-key)");
+    }
+    return wid::verifyNodeToken(nodeTokenKey_, token);
+  }
+  TokenAuthority authority;
+  {
+    std::lock_guard lock(authorityMu_);
+    authority = serviceAccounts_;
+  }
+  if (!authority) {
+    return plainError("service-account tokens are not accepted here (not in Kubernetes)");
+  }
+  return authority(token);
+}
+
 grpc::Status IdentityService::Certify(grpc::ServerContext* context,
                                       const v1::CertifyRequest* request,
                                       v1::CertifyResponse* response) {
   const std::string& identity = request->identity();
   const std::string peer = context->peer();
-  auto node = wid::verifyNodeToken(nodeTokenKey_, request->token());
+  auto node = authenticate(request->token());
   if (!node) {
     return refuse(Outcome::kUnauthenticated, "", identity, node.error().str(), peer);
   }

@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -66,7 +67,14 @@ class IdentityService final : public v1::Identity::Service {
   // options.reloadCheckEvery).
   std::shared_ptr<const ::weir::identity::Ca> ca();
 
+  // Who reviews service-account tokens (the API server, kube/token_review.h): the node a token
+  // proves, or why it proves none. Until one is set such tokens are refused.
+  using TokenAuthority = std::function<Result<std::string>(std::string_view token)>;
+  void setServiceAccountAuthority(TokenAuthority authority);
+
  private:
+  // The node the caller proves with `token`: a node token, or a service-account token.
+  Result<std::string> authenticate(std::string_view token);
   grpc::Status refuse(Outcome outcome, std::string_view node, std::string_view identity,
                       const std::string& reason, const std::string& peer);
 
@@ -76,7 +84,9 @@ class IdentityService final : public v1::Identity::Service {
   std::array<FileStamp, 3> stamps_{};
   std::chrono::steady_clock::time_point checked_{};
   std::array<std::atomic<uint64_t>, 2> reloads_{};  // ok, error
-  std::string nodeTokenKey_;
+  std::string nodeTokenKey_;  // empty: node tokens refused
+  std::mutex authorityMu_;
+  TokenAuthority serviceAccounts_;
   Options options_;
   std::array<std::atomic<uint64_t>, kOutcomes> counts_{};
 };

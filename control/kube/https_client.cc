@@ -83,8 +83,18 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(ClusterConfig config,
 }
 
 Result<Response> HttpsClient::get(const std::string& target, const GetOptions& options) const {
+  return request("GET", target, nullptr, options);
+}
+
+Result<Response> HttpsClient::postJson(const std::string& target, const std::string& body) const {
+  return request("POST", target, &body, {});
+}
+
+Result<Response> HttpsClient::request(const std::string& method, const std::string& target,
+                                      const std::string* jsonBody,
+                                      const GetOptions& options) const {
   std::string path = config_.basePath + target;
-  auto fail = [&](const Error& e) { return Error{e.code, "GET " + path + ": " + e.context}; };
+  auto fail = [&](const Error& e) { return Error{e.code, method + " " + path + ": " + e.context}; };
   std::chrono::milliseconds idle =
       options.idleTimeout.count() > 0 ? options.idleTimeout : options_.readTimeout;
 
@@ -97,13 +107,20 @@ Result<Response> HttpsClient::get(const std::string& target, const GetOptions& o
     return fail(stream.error());
   }
 
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + config_.authority() +
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + config_.authority() +
                         "\r\nUser-Agent: " + options_.userAgent +
                         "\r\nAccept: application/json\r\n";
   if (!token->empty()) {
     request += "Authorization: Bearer " + *token + "\r\n";
   }
+  if (jsonBody != nullptr) {
+    request += "Content-Type: application/json\r\nContent-Length: " +
+               std::to_string(jsonBody->size()) + "\r\n";
+  }
   request += "Connection: close\r\n\r\n";
+  if (jsonBody != nullptr) {
+    request += *jsonBody;
+  }
   if (auto st = stream->writeAll(request, idle); !st) {
     return fail(st.error());
   }

@@ -1,6 +1,7 @@
 #pragma once
 
-// A minimal HTTPS client for the Kubernetes API: GET only, one request per connection, bearer
+// A minimal HTTPS client for the Kubernetes API: GET (and POST of a JSON body, for reviews), one
+// request per connection, bearer
 // token or client certificate. Bodies are returned whole, or, for watch streams, decoded and
 // handed over line by line as they arrive. Never throws; every failure is an Error naming the
 // request.
@@ -47,12 +48,16 @@ class HttpsClient {
   // reads the bearer token afresh. Any status is a successful Result; transport, TLS and framing
   // failures (including a stream cut before its end) are errors. Safe from several threads.
   Result<Response> get(const std::string& target, const GetOptions& options = {}) const;
+  // POST config().basePath + target with a JSON body (a TokenReview); the response buffered.
+  Result<Response> postJson(const std::string& target, const std::string& body) const;
 
   const ClusterConfig& config() const { return config_; }
 
  private:
   HttpsClient(ClusterConfig config, HttpsClientOptions options, SslCtxPtr ctx)
       : config_(std::move(config)), options_(std::move(options)), ctx_(std::move(ctx)) {}
+  Result<Response> request(const std::string& method, const std::string& target,
+                           const std::string* jsonBody, const GetOptions& options) const;
 
   ClusterConfig config_;
   HttpsClientOptions options_;

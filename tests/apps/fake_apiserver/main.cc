@@ -10,6 +10,8 @@
 //                       chunk; the stream then stays open. Every later watch is quiet: 200, then
 //                       silence until the client leaves.
 //
+//   tokenreviews.json   optional: the answer (201) to every TokenReview POST.
+//
 // <name> is the resource ("services", "pods"), prefixed with the first label of its API group
 // where two groups serve the same resource ("policy_httproutes", "gateway_httproutes"). Each
 // collection's script is logged on stderr: "collection /api/v1/services list=services_list.json".
@@ -88,6 +90,8 @@ std::string responseName(const std::string& path, const std::vector<std::string>
   return group.substr(0, group.find('.')) + "_" + resource;
 }
 
+constexpr std::string_view kTokenReviews = "/apis/authentication.k8s.io/v1/tokenreviews";
+
 // Pushes each collection's script; returns the held watches (with --hold-watches).
 std::vector<HeldWatch> loadResponses(FakeApiServer& server, const fs::path& dir, bool hold) {
   std::vector<HeldWatch> held;
@@ -121,6 +125,12 @@ std::vector<HeldWatch> loadResponses(FakeApiServer& server, const fs::path& dir,
     std::cerr << " watch=" << name << "_watch.jsonl events=" << watch.chunks.size()
               << (hold ? " held" : "") << "\n";
     server.push(path, std::move(watch));
+  }
+  // A TokenReview answer, when given, for every review (the token is in the request, logged).
+  if (std::optional<std::string> review = readFile(dir / "tokenreviews.json")) {
+    server.push(std::string(kTokenReviews), Reply{.status = 201, .body = std::move(*review),
+                                                  .repeat = true});
+    std::cerr << "tokenreviews answer=tokenreviews.json\n";
   }
   return held;
 }

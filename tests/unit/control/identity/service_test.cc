@@ -145,6 +145,31 @@ TEST_F(IdentityServiceTest, RefusalsAreCounted) {
   }
 }
 
+// In Kubernetes a node proxy proves its node with its pod's projected service-account token,
+// which the API server reviews (kube/token_review.h, tested against recorded answers there);
+// here the reviewer is a stand-in that knows two tokens.
+TEST_F(IdentityServiceTest, AServiceAccountTokenProvesTheNodeItsReviewerNames) {
+  publisher_.publish(*loadModel(model()));
+  const std::string jwtA = "eyJhbGciOiJSUzI1NiJ9.proxy-on-node-a.sig";
+  EXPECT_EQ(certify(jwtA, kWeb, kWeb).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "no reviewer yet: a service-account token proves nothing";
+  std::vector<std::string> reviewed;
+  service_->setServiceAccountAuthority([&](std::string_view token) -> Result<std::string> {
+    reviewed.emplace_back(token);
+    if (token == jwtA) {
+      return std::string("node-a");
+    }
+    return plainError("the API server did not authenticate the token");
+  });
+  EXPECT_TRUE(certify(jwtA, kWeb, kWeb).ok());
+  EXPECT_EQ(certify(jwtA, kApi, kApi).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(certify("eyJhbGciOiJSUzI1NiJ9.forged.sig", kWeb, kWeb).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Node tokens still work beside them, and never go to the API server.
+  EXPECT_TRUE(certify(wid::issueNodeToken(kKey, "node-a"), kWeb, kWeb).ok());
+  EXPECT_EQ(reviewed.size(), 3U);
+}
+
 TEST_F(IdentityServiceTest, NothingPublishedYet) {
   grpc::Status status = certify(wid::issueNodeToken(kKey, "node-a"), kWeb, kWeb);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <chrono>
 #include <csignal>
@@ -247,6 +248,16 @@ void FakeApiServer::serve(UniqueFd fd) {
       req.headers.emplace_back(std::move(name), std::string(value));
     }
     pos = next;
+  }
+  size_t length = std::strtoul(req.header("content-length").c_str(), nullptr, 10);
+  req.body = in.substr(in.find("\r\n\r\n") + 4);
+  while (req.body.size() < length) {
+    int n = SSL_read(ssl, buf, sizeof(buf));
+    if (n <= 0) {
+      SSL_free(ssl);
+      return;
+    }
+    req.body.append(buf, static_cast<size_t>(n));
   }
   if (X509* peer = SSL_get1_peer_certificate(ssl)) {
     char cn[256] = {0};

@@ -55,6 +55,7 @@ struct RecordedRequest {
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string clientCertCommonName;                          // "" without a client certificate
+  std::string body;                                          // by Content-Length (a POST's)
 
   std::string header(const std::string& lowerName) const;
 };

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/unit/control/kube/fake_api_server.h"
+#include "tests/unit/control/kube/local_cluster.h"
 #include "tests/unit/control/kube/temp_dir.h"
 #include "tests/unit/control/kube/test_pki.h"
 #include "tests/unit/control/kube/testdata.h"
@@ -23,28 +24,8 @@ using testing::FakeApiServer;
 using testing::Reply;
 using testing::TestCert;
 
-struct Pki {
-  TestCert ca = testing::makeCa("weir test cluster CA");
-  TestCert server = testing::issueLeaf(ca, "kube-apiserver", "IP:127.0.0.1");
-  TestCert client = testing::issueLeaf(ca, "system:serviceaccount:linkerd:weir-control", "", true);
-  TestCert otherCa = testing::makeCa("somebody else's CA");
-  TestCert otherServer = testing::issueLeaf(otherCa, "kube-apiserver", "IP:127.0.0.1");
-};
-
-const Pki& pki() {
-  static const Pki kPki;
-  return kPki;
-}
-
-ClusterConfig configFor(const FakeApiServer& server) {
-  ClusterConfig c;
-  c.host = "127.0.0.1";
-  c.port = server.port();
-  c.caPem = pki().ca.certPem;
-  c.token = "eyJhbGciOiJSUzI1NiJ9.test-token";
-  c.source = "test";
-  return c;
-}
+using testing::configFor;
+using testing::pki;
 
 std::unique_ptr<HttpsClient> clientFor(ClusterConfig config, HttpsClientOptions options = {}) {
   auto client = HttpsClient::create(std::move(config), options);
