@@ -22,7 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::FakeApiServer;
 using testing::Reply;
-using testing::TestCert;
 
 using testing::configFor;
 using testing::pki;
